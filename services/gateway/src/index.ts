@@ -1,0 +1,2 @@
+export * from './Gateway.js';
+export * from './config.js';
