@@ -29,6 +29,8 @@ export class Gateway {
 
   constructor(private readonly deps: GatewayDeps) {
     this.app = Fastify({
+      // pino's Logger and Fastify's logger type differ only in generics; tsc needs the cast.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
       loggerInstance: deps.logger as FastifyBaseLogger,
       bodyLimit: deps.config.GATEWAY_BODY_LIMIT_BYTES,
       disableRequestLogging: true,

@@ -1,0 +1,2 @@
+export * from './wav.js';
+export * from './FfmpegDecoder.js';

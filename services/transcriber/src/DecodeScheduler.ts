@@ -1,0 +1,111 @@
+import type { TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
+import type { Logger } from '@lm/kit';
+import type { Recognizer } from './ports.js';
+import type { StreamTranscriber } from './StreamTranscriber.js';
+
+export interface DecodeStats {
+  decodes: { partial: number; final: number };
+  failures: number;
+  /** Sum of decode wall time (ms), for the real-time factor. */
+  decodeMs: number;
+  /** Sum of audio decoded (ms). */
+  audioMs: number;
+}
+
+/**
+ * Shares one resident recogniser between many live streams. Each stream asks for at most one
+ * decode at a time and always gets its newest audio, so when the machine falls behind, streams
+ * simply get fewer partial decodes (load is shed) instead of a queue that grows without bound.
+ * Finals go first; partials are served round-robin, the longest-waiting stream first.
+ */
+export class DecodeScheduler {
+  private readonly streams = new Set<StreamTranscriber>();
+  private running = 0;
+  private closed = false;
+  private readonly idleWaiters: (() => void)[] = [];
+  readonly stats: DecodeStats = { decodes: { partial: 0, final: 0 }, failures: 0, decodeMs: 0, audioMs: 0 };
+
+  constructor(
+    private readonly recognizer: Recognizer,
+    private readonly emit: (stream: StreamTranscriber, segments: TranscriptSegment[]) => Promise<void>,
+    private readonly logger: Logger,
+    private readonly concurrency = 1,
+  ) {}
+
+  add(stream: StreamTranscriber): void {
+    this.streams.add(stream);
+  }
+
+  remove(stream: StreamTranscriber): void {
+    this.streams.delete(stream);
+  }
+
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** Call after new audio arrived: starts decodes while there is work and capacity. */
+  kick(): void {
+    while (!this.closed && this.running < this.concurrency) {
+      const next = this.pick();
+      if (!next) break;
+      this.running += 1;
+      void this.decode(next.stream, next.kind).finally(() => {
+        this.running -= 1;
+        this.kick();
+        if (this.running === 0 && !this.pick()) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+      });
+    }
+  }
+
+  /** Resolves when no decode runs and none is wanted (tests and graceful shutdown). */
+  idle(): Promise<void> {
+    if (this.running === 0 && !this.pick()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private pick(): { stream: StreamTranscriber; kind: 'partial' | 'final' } | undefined {
+    let best: { stream: StreamTranscriber; kind: 'partial' | 'final' } | undefined;
+    for (const stream of this.streams) {
+      const kind = stream.wants();
+      if (!kind) continue;
+      if (
+        !best ||
+        (kind === 'final' && best.kind === 'partial') ||
+        (kind === best.kind && stream.lastServedAt < best.stream.lastServedAt)
+      ) {
+        best = { stream, kind };
+      }
+    }
+    return best;
+  }
+
+  private async decode(stream: StreamTranscriber, kind: 'partial' | 'final'): Promise<void> {
+    const job = stream.takeJob(kind);
+    stream.lastServedAt = Date.now();
+    const started = performance.now();
+    let segments: TranscriptSegment[];
+    try {
+      const words = await this.recognizer.recognize(job.audio, { prompt: job.prompt });
+      segments = stream.applyResult(job, words);
+    } catch (error) {
+      this.stats.failures += 1;
+      const { gaveUp, retryInMs } = stream.releaseJob(job);
+      this.logger.error(
+        { session: stream.sessionId, stream: stream.streamId, kind, gaveUp, err: error },
+        gaveUp ? 'decode failed three times; audio of this utterance dropped' : 'decode failed; will retry',
+      );
+      if (!gaveUp) setTimeout(() => this.kick(), retryInMs + 10).unref();
+      return;
+    } finally {
+      this.stats.decodeMs += performance.now() - started;
+      this.stats.audioMs += (job.audio.length * 1000) / 16_000;
+    }
+    this.stats.decodes[kind] += 1;
+    if (segments.length > 0) await this.emit(stream, segments);
+  }
+}

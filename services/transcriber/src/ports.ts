@@ -1,0 +1,14 @@
+import type { TimedWord } from './LocalAgreement.js';
+
+/** Speech probability for fixed-size frames of one stream (stateful: one per stream). */
+export interface SpeechDetector {
+  /** Samples per frame at 16 kHz (Silero v5: 512). */
+  readonly frameSize: number;
+  probability(frame: Float32Array): Promise<number>;
+  close?(): void;
+}
+
+/** A resident speech recogniser: decodes a buffer, returns words timed from its start. */
+export interface Recognizer {
+  recognize(audio: Float32Array, options: { prompt?: string; signal?: AbortSignal }): Promise<TimedWord[]>;
+}

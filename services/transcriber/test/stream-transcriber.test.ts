@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
+import { createLogger } from '@lm/kit';
+import { DecodeScheduler } from '../src/DecodeScheduler.js';
+import type { TimedWord } from '../src/LocalAgreement.js';
+import type { Recognizer, SpeechDetector } from '../src/ports.js';
+import { StreamTranscriber } from '../src/StreamTranscriber.js';
+
+/** Deterministic stand-in for the VAD in these state-machine tests: loud frames are speech. */
+class LoudnessDetector implements SpeechDetector {
+  readonly frameSize = 512;
+  probability(frame: Float32Array): Promise<number> {
+    let sum = 0;
+    for (const s of frame) sum += s * s;
+    return Promise.resolve(Math.sqrt(sum / frame.length) > 0.05 ? 0.9 : 0.05);
+  }
+}
+
+/** Recognises a fixed script: every word whose time lies inside the decoded audio. */
+class ScriptRecognizer implements Recognizer {
+  calls: number[] = [];
+  constructor(private readonly script: TimedWord[], private readonly stream: () => StreamTranscriber, private readonly offsetMs: () => number) {}
+  recognize(audio: Float32Array): Promise<TimedWord[]> {
+    const durationMs = (audio.length * 1000) / 16000;
+    this.calls.push(durationMs);
+    const start = this.offsetMs();
+    const words = this.script
+      .filter((w) => w.endMs > start && w.endMs <= start + durationMs)
+      .map((w) => ({ ...w, startMs: w.startMs - start, endMs: w.endMs - start }));
+    void this.stream;
+    return Promise.resolve(words);
+  }
+}
+
+function tone(ms: number, amplitude: number): Float32Array {
+  const out = new Float32Array((ms * 16000) / 1000);
+  for (let i = 0; i < out.length; i++) out[i] = amplitude * Math.sin((2 * Math.PI * 220 * i) / 16000);
+  return out;
+}
+
+const script: TimedWord[] = 'the cell membrane controls what enters the cell'.split(' ').map((text, i) => ({
+  text,
+  startMs: 200 + i * 250,
+  endMs: 200 + i * 250 + 200,
+  confidence: 0.9,
+}));
+
+async function run(audio: { ms: number; loud: boolean }[]) {
+  const segments: TranscriptSegment[] = [];
+  let lastJobStart = 0;
+  const stream = new StreamTranscriber('s1', 'mic', new LoudnessDetector());
+  const recognizer = new ScriptRecognizer(script, () => stream, () => lastJobStart);
+  const originalTake = stream.takeJob.bind(stream);
+  stream.takeJob = (kind) => {
+    const job = originalTake(kind);
+    lastJobStart = job.bufferStartMs;
+    return job;
+  };
+  const scheduler = new DecodeScheduler(
+    recognizer,
+    (_s, produced) => {
+      segments.push(...produced);
+      return Promise.resolve();
+    },
+    createLogger({ service: 't', level: 'silent' }),
+  );
+  scheduler.add(stream);
+  let t = 0;
+  for (const part of audio) {
+    for (let done = 0; done < part.ms; done += 100) {
+      await stream.push(tone(100, part.loud ? 0.3 : 0.001), t, Date.now());
+      t += 100;
+      scheduler.kick();
+      await scheduler.idle();
+    }
+  }
+  stream.end();
+  scheduler.kick();
+  await scheduler.idle();
+  return { segments, recognizer, stream };
+}
+
+describe('StreamTranscriber with DecodeScheduler', () => {
+  it('emits partials while speech goes on and finals that cover every word exactly once', async () => {
+    const { segments } = await run([
+      { ms: 2400, loud: true },
+      { ms: 1000, loud: false },
+    ]);
+    const finals = segments.filter((s) => s.kind === SegmentKind.SEGMENT_KIND_FINAL);
+    const partials = segments.filter((s) => s.kind === SegmentKind.SEGMENT_KIND_PARTIAL);
+    expect(partials.length).toBeGreaterThan(0);
+    expect(finals.map((f) => f.text).filter(Boolean).join(' ')).toBe('the cell membrane controls what enters the cell');
+    // Finals are numbered consecutively; the last one closes the utterance.
+    expect(finals.map((f) => f.segmentIndex)).toEqual(finals.map((_, i) => i));
+    expect(finals[finals.length - 1]?.endOfTurn).toBe(true);
+    // Partials of a segment come before its final and have lower revisions.
+    for (const final of finals) {
+      const before = partials.filter((p) => p.segmentIndex === final.segmentIndex);
+      for (const p of before) expect(p.revision).toBeLessThanOrEqual(final.revision);
+    }
+  });
+
+  it('never decodes silence', async () => {
+    const { segments, recognizer } = await run([{ ms: 3000, loud: false }]);
+    expect(recognizer.calls).toEqual([]);
+    expect(segments).toEqual([]);
+  });
+
+  it('ignores a click shorter than the minimum speech length', async () => {
+    const { recognizer } = await run([
+      { ms: 500, loud: false },
+      { ms: 100, loud: true },
+      { ms: 1500, loud: false },
+    ]);
+    expect(recognizer.calls).toEqual([]);
+  });
+});
