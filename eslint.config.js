@@ -5,7 +5,15 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', 'proto/gen/**', 'clients/web/**', 'loadtests/**', 'deploy/**', 'k8s/**'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'proto/gen/**',
+      'clients/web/**',
+      'loadtests/**',
+      'deploy/**',
+      'k8s/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
@@ -14,14 +22,27 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'kafkajs', message: 'Only streams/ talks to Kafka; use the Bus from @lm/streams.' }],
-          patterns: [{ group: ['**/services/*/src/**', '../../*/src/**'], message: 'Import another package by its name, not its internals.' }],
+          paths: [
+            {
+              name: 'kafkajs',
+              message: 'Only streams/ talks to Kafka; use the Bus from @lm/streams.',
+            },
+          ],
+          patterns: [
+            {
+              group: ['**/services/*/src/**', '../../*/src/**'],
+              message: 'Import another package by its name, not its internals.',
+            },
+          ],
         },
       ],
     },

@@ -7,7 +7,7 @@
 #   - every subprojects/*.wrap is replaced by a local subproject resolving the system library,
 #   - meson's minimum version is lowered to Debian 12's (1.0.1),
 #   - two small compatibility patches for Debian 12 (see patch_sources below),
-#   - liburing is disabled (Debian's is older than the one mediasoup expects).
+#   - liburing is disabled (an optional speed-up; the known-good build ran without it).
 # The binary is cached at $LM_CACHE_DIR/mediasoup-worker-<version>/mediasoup-worker and this
 # script prints its path. The runtime finds it through MEDIASOUP_WORKER_BIN (@lm/media sets it).
 #
@@ -31,6 +31,9 @@ worker_runs() {
   env -u MEDIASOUP_VERSION "$1" >/dev/null 2>&1 || rc=$?
   [ "$rc" -eq 41 ]
 }
+
+# The media service's other tools: ffmpeg decodes the tapped RTP; espeak-ng makes test speech.
+lm_apt_install ffmpeg espeak-ng
 
 if [ "$force" -eq 0 ] && worker_runs "$out_bin"; then
   lm_log "mediasoup worker $version already built"
@@ -61,6 +64,20 @@ write_subprojects() {
   rm -f "$sp"/*.wrap
   mkdir -p "$sp/openssl" "$sp/libuv" "$sp/libsrtp3/include" "$sp/usrsctp" "$sp/abseil-cpp" \
     "$sp/catch2" "$sp/flatbuffers"
+
+  # The worker passes these options to the real subprojects; the local ones accept and ignore them.
+  cat >"$sp/libuv/meson_options.txt" <<'EOF'
+option('build_tests', type: 'boolean', value: false)
+option('build_benchmarks', type: 'boolean', value: false)
+EOF
+  cat >"$sp/libsrtp3/meson_options.txt" <<'EOF'
+option('crypto-library', type: 'string', value: 'openssl')
+option('crypto-library-kdf', type: 'string', value: 'disabled')
+option('tests', type: 'string', value: 'disabled')
+EOF
+  cat >"$sp/usrsctp/meson_options.txt" <<'EOF'
+option('sctp_build_programs', type: 'boolean', value: false)
+EOF
 
   cat >"$sp/openssl/meson.build" <<'EOF'
 project('openssl', 'c')
@@ -187,6 +204,12 @@ inline srtp_err_status_t lm_srtp3_unprotect_rtcp(
   return lm_srtp_compat::Transform(srtp_unprotect_rtcp, ctx, srtcp, srtcpLen, rtcp, rtcpLen, 0);
 }
 
+// libsrtp 3 renamed srtp_remove_stream.
+inline srtp_err_status_t srtp_stream_remove(srtp_t ctx, uint32_t ssrc)
+{
+  return srtp_remove_stream(ctx, ssrc);
+}
+
 #define srtp_protect lm_srtp3_protect
 #define srtp_protect_rtcp lm_srtp3_protect_rtcp
 #define srtp_unprotect lm_srtp3_unprotect
@@ -227,7 +250,10 @@ jobs="${LM_BUILD_JOBS:-$(nproc)}"
 
 lm_log "building mediasoup-worker $version with $jobs jobs (a few minutes on 2 cores)"
 start=$(date +%s)
-ninja -C "$src/build" -j "$jobs" mediasoup-worker >"$work/ninja.log" 2>&1 || {
+# The generated FlatBuffers headers first: nothing in the build files orders them before the
+# sources that include them (the downloaded subprojects' long builds used to hide that).
+{ ninja -C "$src/build" fbs/FBS && ninja -C "$src/build" -j "$jobs" mediasoup-worker; } \
+  >"$work/ninja.log" 2>&1 || {
   grep -E -B2 -A8 'error|FAILED' "$work/ninja.log" | head -n 80 >&2
   lm_die "worker build failed (rerun with LM_KEEP_BUILD=1 to keep $work)"
 }

@@ -49,7 +49,11 @@ export class FfmpegDecoder {
       this.command.on('error', (error: Error) => {
         this.input.destroy();
         if (/ENOENT|Cannot find ffmpeg/.test(error.message)) {
-          reject(new AppError('unavailable', 'ffmpeg is not installed (run scripts/setup.sh)', { cause: error }));
+          reject(
+            new AppError('unavailable', 'ffmpeg is not installed (run scripts/setup.sh)', {
+              cause: error,
+            }),
+          );
           return;
         }
         reject(
@@ -60,7 +64,12 @@ export class FfmpegDecoder {
       });
       this.command.on('end', () => {
         if (this.bytesOut === 0) {
-          reject(new AppError('unsupported_media_type', `The audio contains no decodable sound: ${this.reason()}`));
+          reject(
+            new AppError(
+              'unsupported_media_type',
+              `The audio contains no decodable sound: ${this.reason()}`,
+            ),
+          );
         } else {
           resolve({ pcmBytes: this.bytesOut });
         }
@@ -90,13 +99,18 @@ export class FfmpegDecoder {
   }
 
   private reason(): string {
-    const meaningful = this.stderrTail.filter((l) => !/^\s*$|^ffmpeg version|^\s+(built|configuration|lib)/.test(l));
+    const meaningful = this.stderrTail.filter(
+      (l) => !/^\s*$|^ffmpeg version|^\s+(built|configuration|lib)/.test(l),
+    );
     return (meaningful.slice(-2).join(' ').trim() || 'ffmpeg failed').slice(0, 300);
   }
 }
 
 /** Decodes a whole readable (a file or an upload) to 16 kHz mono s16le samples. */
-export async function decodeToPcm16k(source: Readable, options: Omit<FfmpegDecoderOptions, 'onPcm'> = {}): Promise<Int16Array> {
+export async function decodeToPcm16k(
+  source: Readable,
+  options: Omit<FfmpegDecoderOptions, 'onPcm'> = {},
+): Promise<Int16Array> {
   const parts: Buffer[] = [];
   const decoder = new FfmpegDecoder({ ...options, onPcm: (pcm) => parts.push(pcm) });
   for await (const chunk of source) await decoder.write(chunk as Buffer);

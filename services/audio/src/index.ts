@@ -1,2 +1,3 @@
 export * from './wav.js';
 export * from './FfmpegDecoder.js';
+export * from './AudioChunker.js';

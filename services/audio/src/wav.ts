@@ -31,11 +31,16 @@ export function encodeWav(audio: Pcm16Audio): Buffer {
 /** Reads a 16-bit PCM WAV (any chunk order); other encodings need `decodeToPcm16k`. */
 export function parseWav(bytes: Uint8Array): Pcm16Audio {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') {
+  if (
+    buf.length < 12 ||
+    buf.toString('ascii', 0, 4) !== 'RIFF' ||
+    buf.toString('ascii', 8, 12) !== 'WAVE'
+  ) {
     throw new AppError('unsupported_media_type', 'Not a WAV file (no RIFF/WAVE header)');
   }
   let offset = 12;
-  let format: { audioFormat: number; channels: number; sampleRate: number; bits: number } | undefined;
+  let format:
+    { audioFormat: number; channels: number; sampleRate: number; bits: number } | undefined;
   while (offset + 8 <= buf.length) {
     const id = buf.toString('ascii', offset, offset + 4);
     const size = buf.readUInt32LE(offset + 4);
@@ -48,12 +53,17 @@ export function parseWav(bytes: Uint8Array): Pcm16Audio {
         bits: buf.readUInt16LE(body + 14),
       };
     } else if (id === 'data') {
-      if (!format) throw new AppError('invalid_argument', 'WAV file has data before its format chunk');
+      if (!format)
+        throw new AppError('invalid_argument', 'WAV file has data before its format chunk');
       if (format.audioFormat !== 1 || format.bits !== 16) {
-        throw new AppError('unsupported_media_type', `WAV encoding ${format.audioFormat}/${format.bits}-bit is not 16-bit PCM`);
+        throw new AppError(
+          'unsupported_media_type',
+          `WAV encoding ${format.audioFormat}/${format.bits}-bit is not 16-bit PCM`,
+        );
       }
       // Streamed WAVs may carry a 0 or 0xFFFFFFFF size: take what is there.
-      const end = size === 0 || size === 0xffffffff ? buf.length : Math.min(buf.length, body + size);
+      const end =
+        size === 0 || size === 0xffffffff ? buf.length : Math.min(buf.length, body + size);
       const data = Buffer.from(buf.subarray(body, end - ((end - body) % 2)));
       return {
         sampleRate: format.sampleRate,

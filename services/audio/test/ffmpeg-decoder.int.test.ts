@@ -13,11 +13,31 @@ const speechOgg = join(dir, 'speech.ogg');
 
 beforeAll(() => {
   execFileSync('espeak-ng', ['-w', speechWav, 'The quick brown fox jumps over the lazy dog.']);
-  execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', speechWav, '-c:a', 'libopus', speechOgg]);
+  execFileSync('ffmpeg', [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-i',
+    speechWav,
+    '-c:a',
+    'libopus',
+    speechOgg,
+  ]);
 });
 
 function durationSeconds(file: string): number {
-  return Number(execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]).toString());
+  return Number(
+    execFileSync('ffprobe', [
+      '-v',
+      'error',
+      '-show_entries',
+      'format=duration',
+      '-of',
+      'csv=p=0',
+      file,
+    ]).toString(),
+  );
 }
 
 describe('decodeToPcm16k (real ffmpeg)', () => {
@@ -36,11 +56,15 @@ describe('decodeToPcm16k (real ffmpeg)', () => {
     const error = await decodeToPcm16k(Readable.from([garbage])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('unsupported_media_type');
-    expect((error as AppError).message).toMatch(/^(Could not decode the audio|The audio contains no decodable sound): .+/);
+    expect((error as AppError).message).toMatch(
+      /^(Could not decode the audio|The audio contains no decodable sound): .+/,
+    );
   });
 
   it('round-trips PCM through encodeWav/parseWav and ffmpeg agrees', async () => {
-    const samples = new Int16Array(16000).map((_, i) => Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16000)));
+    const samples = new Int16Array(16000).map((_, i) =>
+      Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / 16000)),
+    );
     const wav = encodeWav({ sampleRate: 16000, channels: 1, samples });
     expect(parseWav(wav).samples).toEqual(samples);
     const decoded = await decodeToPcm16k(Readable.from([wav]));
@@ -51,7 +75,17 @@ describe('decodeToPcm16k (real ffmpeg)', () => {
   it('parseWav refuses non-WAV and compressed WAV clearly', () => {
     expect(() => parseWav(Buffer.from('hello world, not audio'))).toThrow(/Not a WAV file/);
     const ulaw = join(dir, 'ulaw.wav');
-    execFileSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', speechWav, '-c:a', 'pcm_mulaw', ulaw]);
+    execFileSync('ffmpeg', [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-i',
+      speechWav,
+      '-c:a',
+      'pcm_mulaw',
+      ulaw,
+    ]);
     expect(() => parseWav(readFileSync(ulaw))).toThrow(/not 16-bit PCM/);
   });
 });

@@ -13,7 +13,9 @@ try {
 } catch (error) {
   const appError = AppError.from(error);
   // Configuration errors already name the variable; print them plainly for a person.
-  process.stderr.write(`Little Monster failed to start: ${AppError.is(error) ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `Little Monster failed to start: ${AppError.is(error) ? error.message : String(error)}\n`,
+  );
   logger.fatal({ err: error, code: appError.code }, 'start-up failed');
   process.exit(1);
 }

@@ -1,3 +1,4 @@
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   AppError,
@@ -35,13 +36,18 @@ export class Gateway {
       bodyLimit: deps.config.GATEWAY_BODY_LIMIT_BYTES,
       disableRequestLogging: true,
     });
+    // Frames above 1 MiB are refused (an audio frame is a few KB); slow clients are handled per route.
+    void this.app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
     this.app.setErrorHandler((error, request, reply) => {
       const appError = toAppError(error);
       if (appError.code === 'internal') request.log.error({ err: error }, 'request failed');
       void reply.status(appError.httpStatus).send(appError.toJSON());
     });
     this.app.setNotFoundHandler((request, reply) => {
-      const error = new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`);
+      const error = new AppError(
+        'not_found',
+        `No route for ${request.method} ${request.url.split('?')[0]}`,
+      );
       void reply.status(404).send(error.toJSON());
     });
     this.registerOpsRoutes();
@@ -77,10 +83,25 @@ export class Gateway {
     this.app.get('/', async (_request, reply) => reply.redirect('/status'));
   }
 
+  /**
+   * Adds a group of routes. They are registered as a plugin after the WebSocket plugin, so
+   * `{ websocket: true }` routes work; call before `listen`.
+   */
+  addRoutes(register: (app: FastifyInstance) => void): void {
+    void this.app.register((instance, _options, done) => {
+      register(instance);
+      done();
+    });
+  }
+
   async listen(): Promise<number> {
-    await this.app.listen({ host: this.deps.config.GATEWAY_HOST, port: this.deps.config.GATEWAY_PORT });
+    await this.app.listen({
+      host: this.deps.config.GATEWAY_HOST,
+      port: this.deps.config.GATEWAY_PORT,
+    });
     const address = this.app.server.address();
-    const port = typeof address === 'object' && address ? address.port : this.deps.config.GATEWAY_PORT;
+    const port =
+      typeof address === 'object' && address ? address.port : this.deps.config.GATEWAY_PORT;
     this.deps.logger.info({ host: this.deps.config.GATEWAY_HOST, port }, 'gateway listening');
     return port;
   }

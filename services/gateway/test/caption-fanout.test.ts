@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import { CaptionFanout } from '../src/captions/CaptionFanout.js';
-import { CLOSE_SLOW_VIEWER, ViewerConnection, type ViewerSocket } from '../src/captions/ViewerConnection.js';
+import {
+  CLOSE_SLOW_VIEWER,
+  ViewerConnection,
+  type ViewerSocket,
+} from '../src/captions/ViewerConnection.js';
 import type { CaptionServerMessage } from '../src/captions/messages.js';
 
 class RecordingSocket implements ViewerSocket {
@@ -15,11 +19,19 @@ class RecordingSocket implements ViewerSocket {
     this.closedWith = { code, reason };
   }
   texts(): string[] {
-    return this.frames.flatMap((f) => (f.type === 'caption' ? [`${f.caption.kind}:${f.caption.text}`] : []));
+    return this.frames.flatMap((f) =>
+      f.type === 'caption' ? [`${f.caption.kind}:${f.caption.text}`] : [],
+    );
   }
 }
 
-function segment(sessionId: string, index: number, kind: 'partial' | 'final', text: string, revision = 0): TranscriptSegment {
+function segment(
+  sessionId: string,
+  index: number,
+  kind: 'partial' | 'final',
+  text: string,
+  revision = 0,
+): TranscriptSegment {
   return {
     sessionId,
     streamId: 'mic',
@@ -61,13 +73,23 @@ describe('CaptionFanout', () => {
     fanout.join('s1', new ViewerConnection('late', late));
     const history = late.frames[0];
     expect(history?.type).toBe('history');
-    expect(history?.type === 'history' && history.finals.map((f) => f.text)).toEqual(['two', 'three']);
+    expect(history?.type === 'history' && history.finals.map((f) => f.text)).toEqual([
+      'two',
+      'three',
+    ]);
   });
 
   it('uses stored finals for a late joiner when this gateway has seen none', () => {
     const fanout = new CaptionFanout();
     const socket = new RecordingSocket();
-    const stored = [{ ...segment('s9', 0, 'final', 'from the database'), kind: 'final' as const, fannedOutAtMs: 0, words: [] }];
+    const stored = [
+      {
+        ...segment('s9', 0, 'final', 'from the database'),
+        kind: 'final' as const,
+        fannedOutAtMs: 0,
+        words: [],
+      },
+    ];
     fanout.join('s9', new ViewerConnection('v', socket), stored);
     const first = socket.frames[0];
     expect(first?.type === 'history' && first.finals[0]?.text).toBe('from the database');
@@ -77,7 +99,10 @@ describe('CaptionFanout', () => {
     const fanout = new CaptionFanout();
     const slow = new RecordingSocket();
     const fast = new RecordingSocket();
-    fanout.join('s1', new ViewerConnection('slow', slow, { partialBackpressureBytes: 100, maxQueuedFinals: 10 }));
+    fanout.join(
+      's1',
+      new ViewerConnection('slow', slow, { partialBackpressureBytes: 100, maxQueuedFinals: 10 }),
+    );
     fanout.join('s1', new ViewerConnection('fast', fast));
     slow.bufferedAmount = 1000; // its socket is backed up
     fanout.publish(segment('s1', 0, 'partial', 'a', 0));
@@ -85,7 +110,13 @@ describe('CaptionFanout', () => {
     fanout.publish(segment('s1', 0, 'final', 'abc'));
     fanout.publish(segment('s1', 1, 'partial', 'd', 0));
     fanout.publish(segment('s1', 1, 'partial', 'de', 1));
-    expect(fast.texts()).toEqual(['partial:a', 'partial:ab', 'final:abc', 'partial:d', 'partial:de']);
+    expect(fast.texts()).toEqual([
+      'partial:a',
+      'partial:ab',
+      'final:abc',
+      'partial:d',
+      'partial:de',
+    ]);
     expect(slow.texts()).toEqual([]);
     slow.bufferedAmount = 0;
     await new Promise((r) => setTimeout(r, 80));
@@ -96,7 +127,10 @@ describe('CaptionFanout', () => {
     const fanout = new CaptionFanout();
     const stuck = new RecordingSocket();
     stuck.bufferedAmount = 1_000_000;
-    const viewer = new ViewerConnection('stuck', stuck, { partialBackpressureBytes: 100, maxQueuedFinals: 3 });
+    const viewer = new ViewerConnection('stuck', stuck, {
+      partialBackpressureBytes: 100,
+      maxQueuedFinals: 3,
+    });
     fanout.join('s1', viewer);
     for (let i = 0; i < 5; i++) fanout.publish(segment('s1', i, 'final', `f${i}`));
     expect(stuck.closedWith?.code).toBe(CLOSE_SLOW_VIEWER);

@@ -14,7 +14,8 @@ export function loadConfig<S extends z.ZodType>(
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.map(String).join('.') || '(environment)';
     const value = issue.path.length === 1 ? env[String(issue.path[0])] : undefined;
-    const shown = value === undefined ? 'unset' : `got ${JSON.stringify(redactIfSecret(variable, value))}`;
+    const shown =
+      value === undefined ? 'unset' : `got ${JSON.stringify(redactIfSecret(variable, value))}`;
     return `${variable}: ${issue.message} (${shown})`;
   });
   throw new AppError('invalid_argument', `Invalid configuration:\n  ${problems.join('\n  ')}`, {
@@ -43,6 +44,7 @@ export const env = {
       .enum(['true', 'false', '1', '0', 'yes', 'no'])
       .default(fallback ? 'true' : 'false')
       .transform((v) => v === 'true' || v === '1' || v === 'yes'),
-  logLevel: () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  logLevel: () =>
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
 };

@@ -54,7 +54,14 @@ export class AppError extends Error {
   }
 
   /** The JSON body every HTTP error response carries. */
-  toJSON(): { error: { code: ErrorCode; message: string; retryable: boolean; details?: Record<string, unknown> } } {
+  toJSON(): {
+    error: {
+      code: ErrorCode;
+      message: string;
+      retryable: boolean;
+      details?: Record<string, unknown>;
+    };
+  } {
     return {
       error: {
         code: this.code,

@@ -47,7 +47,10 @@ export function serverStreamHandler<Req, Res>(
     call.on('cancelled', () => controller.abort());
     void (async () => {
       try {
-        for await (const item of fn(call.request, { metadata: call.metadata, signal: controller.signal })) {
+        for await (const item of fn(call.request, {
+          metadata: call.metadata,
+          signal: controller.signal,
+        })) {
           if (controller.signal.aborted) break;
           if (!call.write(item)) await new Promise((resolve) => call.once('drain', resolve));
         }
@@ -74,7 +77,11 @@ export function toServiceError(error: unknown, logger?: Logger): ServiceError {
 /** Turns a client-side ServiceError back into the AppError the server threw. */
 export function fromServiceError(error: ServiceError): AppError {
   const hint = error.metadata?.get(ERROR_CODE_METADATA)[0];
-  return AppError.fromGrpc(error.code ?? GrpcStatus.UNKNOWN, error.details || error.message, typeof hint === 'string' ? hint : undefined);
+  return AppError.fromGrpc(
+    error.code ?? GrpcStatus.UNKNOWN,
+    error.details || error.message,
+    typeof hint === 'string' ? hint : undefined,
+  );
 }
 
 /** Calls a generated unary client method as a promise, with a deadline. */
@@ -123,8 +130,10 @@ export class GrpcServer {
 
   async listen(host: string, port: number): Promise<number> {
     const bound = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, actual) =>
-        error ? reject(error) : resolve(actual),
+      this.server.bindAsync(
+        `${host}:${port}`,
+        ServerCredentials.createInsecure(),
+        (error, actual) => (error ? reject(error) : resolve(actual)),
       );
     });
     for (const name of ['', ...this.serviceNames]) this.health.setStatus(name, 'SERVING');

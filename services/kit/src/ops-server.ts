@@ -15,7 +15,9 @@ export const OPS_PATHS = { live: '/livez', ready: '/readyz', metrics: '/metrics'
  * Liveness, readiness and Prometheus metrics on a small HTTP server of their own, for
  * services that have no HTTP API. (The gateway serves the same paths on its main port.)
  */
-export async function startOpsServer(options: OpsServerOptions): Promise<{ server: Server; port: number; close(): Promise<void> }> {
+export async function startOpsServer(
+  options: OpsServerOptions,
+): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     void handleOpsRequest(req.url ?? '/', options).then(({ status, contentType, body }) => {
       res.writeHead(status, { 'content-type': contentType });
@@ -48,9 +50,15 @@ export async function handleOpsRequest(
     return json(report.status === 'ok' ? 200 : 503, report);
   }
   if (path === OPS_PATHS.metrics) {
-    return { status: 200, contentType: options.metrics.contentType, body: await options.metrics.metrics() };
+    return {
+      status: 200,
+      contentType: options.metrics.contentType,
+      body: await options.metrics.metrics(),
+    };
   }
-  return json(404, { error: { code: 'not_found', message: `No ops endpoint at ${path}`, retryable: false } });
+  return json(404, {
+    error: { code: 'not_found', message: `No ops endpoint at ${path}`, retryable: false },
+  });
 }
 
 function json(status: number, value: unknown) {

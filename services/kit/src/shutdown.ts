@@ -43,7 +43,10 @@ export class GracefulShutdown {
         await Promise.race([
           Promise.resolve(closer.close()),
           new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`did not close within ${remaining} ms`)), remaining);
+            timer = setTimeout(
+              () => reject(new Error(`did not close within ${remaining} ms`)),
+              remaining,
+            );
           }),
         ]);
         this.logger.debug({ component: closer.name }, 'closed');

@@ -13,9 +13,16 @@ describe('AppError', () => {
   });
 
   it('serialises to the HTTP error body', () => {
-    const e = new AppError('payload_too_large', 'Upload exceeds 100 MB', { details: { limitBytes: 100 } });
+    const e = new AppError('payload_too_large', 'Upload exceeds 100 MB', {
+      details: { limitBytes: 100 },
+    });
     expect(e.toJSON()).toEqual({
-      error: { code: 'payload_too_large', message: 'Upload exceeds 100 MB', retryable: false, details: { limitBytes: 100 } },
+      error: {
+        code: 'payload_too_large',
+        message: 'Upload exceeds 100 MB',
+        retryable: false,
+        details: { limitBytes: 100 },
+      },
     });
   });
 
@@ -27,7 +34,9 @@ describe('AppError', () => {
 
   it('rebuilds from a gRPC status, preferring the code hint', () => {
     expect(AppError.fromGrpc(status.PERMISSION_DENIED, 'no').code).toBe('permission_denied');
-    expect(AppError.fromGrpc(status.INVALID_ARGUMENT, 'big', 'payload_too_large').code).toBe('payload_too_large');
+    expect(AppError.fromGrpc(status.INVALID_ARGUMENT, 'big', 'payload_too_large').code).toBe(
+      'payload_too_large',
+    );
     expect(AppError.fromGrpc(status.UNKNOWN, '?').code).toBe('internal');
   });
 });

@@ -18,7 +18,8 @@ describe('GrpcServer', () => {
   beforeAll(async () => {
     server.addService('lm.jobs.v1.JobsService', JobsServiceService, {
       getJob: unaryHandler<GetJobRequest, Job>(logger, (request) => {
-        if (request.jobId === 'missing') return Promise.reject(new AppError('not_found', 'No job missing'));
+        if (request.jobId === 'missing')
+          return Promise.reject(new AppError('not_found', 'No job missing'));
         return Promise.resolve({
           jobId: request.jobId,
           kind: 1,
@@ -42,7 +43,9 @@ describe('GrpcServer', () => {
     const client = new JobsServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
     const job = await callUnary(client.getJob.bind(client), { jobId: 'j-1' });
     expect(job.progress).toBeCloseTo(0.5);
-    const error = await callUnary(client.getJob.bind(client), { jobId: 'missing' }).catch((e: unknown) => e);
+    const error = await callUnary(client.getJob.bind(client), { jobId: 'missing' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('not_found');
     expect((error as AppError).message).toBe('No job missing');
@@ -53,8 +56,10 @@ describe('GrpcServer', () => {
     const { HealthClient } = await loadHealthClient();
     const client = new HealthClient(`127.0.0.1:${port}`, credentials.createInsecure());
     const response = await new Promise<{ status: string }>((resolve, reject) =>
-      client.check({ service: 'lm.jobs.v1.JobsService' }, new Metadata(), (e: ServiceError | null, r: { status: string }) =>
-        e ? reject(e) : resolve(r),
+      client.check(
+        { service: 'lm.jobs.v1.JobsService' },
+        new Metadata(),
+        (e: ServiceError | null, r: { status: string }) => (e ? reject(e) : resolve(r)),
       ),
     );
     expect(response.status).toBe('SERVING');

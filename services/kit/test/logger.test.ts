@@ -9,7 +9,11 @@ describe('createLogger', () => {
     stream.on('data', (b: Buffer) => lines.push(...b.toString().split('\n').filter(Boolean)));
     const logger = createLogger({ service: 'test', destination: stream }).child({ session: 's-1' });
     logger.info(
-      { password: 'hunter2', req: { headers: { authorization: 'Bearer abc.def.ghi' } }, chunk: { pcm: 'AAAA' } },
+      {
+        password: 'hunter2',
+        req: { headers: { authorization: 'Bearer abc.def.ghi' } },
+        chunk: { pcm: 'AAAA' },
+      },
       'hello',
     );
     await new Promise((r) => setImmediate(r));

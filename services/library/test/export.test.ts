@@ -9,11 +9,30 @@ import {
 } from '../src/transcripts/export.js';
 
 const words = (text: string, startMs: number, stepMs: number) =>
-  text.split(' ').map((w, i) => ({ text: w, startMs: startMs + i * stepMs, endMs: startMs + (i + 1) * stepMs, confidence: 0.9 }));
+  text
+    .split(' ')
+    .map((w, i) => ({
+      text: w,
+      startMs: startMs + i * stepMs,
+      endMs: startMs + (i + 1) * stepMs,
+      confidence: 0.9,
+    }));
 
 const segments: FinalSegment[] = [
-  { segmentIndex: 1, text: 'Mitochondria make ATP.', startMs: 4200, endMs: 6100, words: words('Mitochondria make ATP.', 4200, 600) },
-  { segmentIndex: 0, text: 'Welcome to biology <101> & cells --> today.', startMs: 0, endMs: 3500, words: [] },
+  {
+    segmentIndex: 1,
+    text: 'Mitochondria make ATP.',
+    startMs: 4200,
+    endMs: 6100,
+    words: words('Mitochondria make ATP.', 4200, 600),
+  },
+  {
+    segmentIndex: 0,
+    text: 'Welcome to biology <101> & cells --> today.',
+    startMs: 0,
+    endMs: 3500,
+    words: [],
+  },
 ];
 
 describe('transcript export', () => {
@@ -54,7 +73,13 @@ describe('transcript export', () => {
 
   it('splits long segments into cues of at most 7 s at word boundaries', () => {
     const text = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
-    const long: FinalSegment = { segmentIndex: 0, text, startMs: 0, endMs: 15_000, words: words(text, 0, 500) };
+    const long: FinalSegment = {
+      segmentIndex: 0,
+      text,
+      startMs: 0,
+      endMs: 15_000,
+      words: words(text, 0, 500),
+    };
     const cues = toCues([long]);
     expect(cues.length).toBeGreaterThanOrEqual(3);
     for (const cue of cues) expect(cue.endMs - cue.startMs).toBeLessThanOrEqual(7000);
@@ -70,11 +95,41 @@ describe('transcript export', () => {
 describe('cue layout', () => {
   it('merges short live finals into one cue until a sentence ends or a pause', () => {
     const parts: FinalSegment[] = [
-      { segmentIndex: 0, text: 'Energy is', startMs: 0, endMs: 700, words: words('Energy is', 0, 350) },
-      { segmentIndex: 1, text: 'never created', startMs: 700, endMs: 1400, words: words('never created', 700, 350) },
-      { segmentIndex: 2, text: 'or destroyed.', startMs: 1400, endMs: 2100, words: words('or destroyed.', 1400, 350) },
-      { segmentIndex: 3, text: 'Next topic', startMs: 2200, endMs: 2900, words: words('Next topic', 2200, 350) },
-      { segmentIndex: 4, text: 'after a pause', startMs: 6000, endMs: 7000, words: words('after a pause', 6000, 333) },
+      {
+        segmentIndex: 0,
+        text: 'Energy is',
+        startMs: 0,
+        endMs: 700,
+        words: words('Energy is', 0, 350),
+      },
+      {
+        segmentIndex: 1,
+        text: 'never created',
+        startMs: 700,
+        endMs: 1400,
+        words: words('never created', 700, 350),
+      },
+      {
+        segmentIndex: 2,
+        text: 'or destroyed.',
+        startMs: 1400,
+        endMs: 2100,
+        words: words('or destroyed.', 1400, 350),
+      },
+      {
+        segmentIndex: 3,
+        text: 'Next topic',
+        startMs: 2200,
+        endMs: 2900,
+        words: words('Next topic', 2200, 350),
+      },
+      {
+        segmentIndex: 4,
+        text: 'after a pause',
+        startMs: 6000,
+        endMs: 7000,
+        words: words('after a pause', 6000, 333),
+      },
     ];
     expect(toCues(parts).map((c) => c.text)).toEqual([
       'Energy is never created or destroyed.',

@@ -23,11 +23,19 @@ export class DecodeScheduler {
   private running = 0;
   private closed = false;
   private readonly idleWaiters: (() => void)[] = [];
-  readonly stats: DecodeStats = { decodes: { partial: 0, final: 0 }, failures: 0, decodeMs: 0, audioMs: 0 };
+  readonly stats: DecodeStats = {
+    decodes: { partial: 0, final: 0 },
+    failures: 0,
+    decodeMs: 0,
+    audioMs: 0,
+  };
 
   constructor(
     private readonly recognizer: Recognizer,
-    private readonly emit: (stream: StreamTranscriber, segments: TranscriptSegment[]) => Promise<void>,
+    private readonly emit: (
+      stream: StreamTranscriber,
+      segments: TranscriptSegment[],
+    ) => Promise<void>,
     private readonly logger: Logger,
     private readonly concurrency = 1,
   ) {}
@@ -53,7 +61,8 @@ export class DecodeScheduler {
       void this.decode(next.stream, next.kind).finally(() => {
         this.running -= 1;
         this.kick();
-        if (this.running === 0 && !this.pick()) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+        if (this.running === 0 && !this.pick())
+          this.idleWaiters.splice(0).forEach((resolve) => resolve());
       });
     }
   }
@@ -97,7 +106,9 @@ export class DecodeScheduler {
       const { gaveUp, retryInMs } = stream.releaseJob(job);
       this.logger.error(
         { session: stream.sessionId, stream: stream.streamId, kind, gaveUp, err: error },
-        gaveUp ? 'decode failed three times; audio of this utterance dropped' : 'decode failed; will retry',
+        gaveUp
+          ? 'decode failed three times; audio of this utterance dropped'
+          : 'decode failed; will retry',
       );
       if (!gaveUp) setTimeout(() => this.kick(), retryInMs + 10).unref();
       return;

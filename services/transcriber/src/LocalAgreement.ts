@@ -68,7 +68,9 @@ export class LocalAgreement {
   private afterCommitted(hypothesis: readonly TimedWord[]): TimedWord[] {
     const words = hypothesis.filter((w) => normalise(w.text) !== '');
     if (this.committed.length === 0) {
-      return words.filter((w) => w.endMs > this.committedUntilMs + 80 || this.committedUntilMs === 0);
+      return words.filter(
+        (w) => w.endMs > this.committedUntilMs + 80 || this.committedUntilMs === 0,
+      );
     }
     // Align on the committed tail: skip hypothesis words that repeat the last committed words.
     const tail = this.committed.slice(-5).map((w) => normalise(w.text));

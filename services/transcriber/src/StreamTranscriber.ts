@@ -137,7 +137,11 @@ export class StreamTranscriber {
   wants(now = Date.now()): 'final' | 'partial' | undefined {
     if (this.busy || now < this.retryAt) return undefined;
     if (this.finalPending) return 'final';
-    if (this.inSpeech && this.speechMs >= this.options.minSpeechMs && this.buffer.endMs - this.lastDecodedEndMs >= this.options.minDecodeStepMs) {
+    if (
+      this.inSpeech &&
+      this.speechMs >= this.options.minSpeechMs &&
+      this.buffer.endMs - this.lastDecodedEndMs >= this.options.minDecodeStepMs
+    ) {
       return 'partial';
     }
     return undefined;
@@ -152,7 +156,10 @@ export class StreamTranscriber {
       audio: this.buffer.toArray(),
       bufferStartMs: this.buffer.startMs,
       audioEndMs: this.buffer.endMs,
-      prompt: this.policy.committedWords.map((w) => w.text).join(' ').slice(-200),
+      prompt: this.policy.committedWords
+        .map((w) => w.text)
+        .join(' ')
+        .slice(-200),
       capturedAtMs: this.lastCapturedAtMs,
     };
   }
@@ -182,13 +189,19 @@ export class StreamTranscriber {
   applyResult(job: DecodeJob, words: readonly TimedWord[], now = Date.now()): TranscriptSegment[] {
     this.busy = false;
     this.failedDecodes = 0;
-    const timed = words.map((w) => ({ ...w, startMs: w.startMs + job.bufferStartMs, endMs: w.endMs + job.bufferStartMs }));
+    const timed = words.map((w) => ({
+      ...w,
+      startMs: w.startMs + job.bufferStartMs,
+      endMs: w.endMs + job.bufferStartMs,
+    }));
     const out: TranscriptSegment[] = [];
     const committed = job.kind === 'final' ? this.policy.flush(timed) : this.policy.update(timed);
     if (committed.length > 0 || job.kind === 'final') {
       // An utterance always ends with a final carrying end_of_turn, even when every word was
       // already agreed on earlier (then its text is empty: it only marks the turn's end).
-      out.push(this.segment(SegmentKind.SEGMENT_KIND_FINAL, committed, job, now, job.kind === 'final'));
+      out.push(
+        this.segment(SegmentKind.SEGMENT_KIND_FINAL, committed, job, now, job.kind === 'final'),
+      );
     }
     if (job.kind === 'final') {
       // The utterance is done: keep only audio that arrived after the job was taken.
@@ -198,13 +211,20 @@ export class StreamTranscriber {
       this.speechMs = this.inSpeech ? this.speechMs : 0;
     } else {
       const tentative = this.policy.tentative;
-      if (tentative.length > 0) out.push(this.segment(SegmentKind.SEGMENT_KIND_PARTIAL, tentative, job, now, false));
+      if (tentative.length > 0)
+        out.push(this.segment(SegmentKind.SEGMENT_KIND_PARTIAL, tentative, job, now, false));
       this.trimIfLong();
     }
     return out;
   }
 
-  private segment(kind: SegmentKind, words: readonly TimedWord[], job: DecodeJob, now: number, endOfTurn: boolean): TranscriptSegment {
+  private segment(
+    kind: SegmentKind,
+    words: readonly TimedWord[],
+    job: DecodeJob,
+    now: number,
+    endOfTurn: boolean,
+  ): TranscriptSegment {
     const first = words[0];
     const last = words[words.length - 1];
     const index = this.nextSegmentIndex;

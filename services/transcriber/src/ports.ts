@@ -10,5 +10,8 @@ export interface SpeechDetector {
 
 /** A resident speech recogniser: decodes a buffer, returns words timed from its start. */
 export interface Recognizer {
-  recognize(audio: Float32Array, options: { prompt?: string; signal?: AbortSignal }): Promise<TimedWord[]>;
+  recognize(
+    audio: Float32Array,
+    options: { prompt?: string; signal?: AbortSignal },
+  ): Promise<TimedWord[]>;
 }

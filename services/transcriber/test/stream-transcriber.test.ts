@@ -19,7 +19,11 @@ class LoudnessDetector implements SpeechDetector {
 /** Recognises a fixed script: every word whose time lies inside the decoded audio. */
 class ScriptRecognizer implements Recognizer {
   calls: number[] = [];
-  constructor(private readonly script: TimedWord[], private readonly stream: () => StreamTranscriber, private readonly offsetMs: () => number) {}
+  constructor(
+    private readonly script: TimedWord[],
+    private readonly stream: () => StreamTranscriber,
+    private readonly offsetMs: () => number,
+  ) {}
   recognize(audio: Float32Array): Promise<TimedWord[]> {
     const durationMs = (audio.length * 1000) / 16000;
     this.calls.push(durationMs);
@@ -34,22 +38,29 @@ class ScriptRecognizer implements Recognizer {
 
 function tone(ms: number, amplitude: number): Float32Array {
   const out = new Float32Array((ms * 16000) / 1000);
-  for (let i = 0; i < out.length; i++) out[i] = amplitude * Math.sin((2 * Math.PI * 220 * i) / 16000);
+  for (let i = 0; i < out.length; i++)
+    out[i] = amplitude * Math.sin((2 * Math.PI * 220 * i) / 16000);
   return out;
 }
 
-const script: TimedWord[] = 'the cell membrane controls what enters the cell'.split(' ').map((text, i) => ({
-  text,
-  startMs: 200 + i * 250,
-  endMs: 200 + i * 250 + 200,
-  confidence: 0.9,
-}));
+const script: TimedWord[] = 'the cell membrane controls what enters the cell'
+  .split(' ')
+  .map((text, i) => ({
+    text,
+    startMs: 200 + i * 250,
+    endMs: 200 + i * 250 + 200,
+    confidence: 0.9,
+  }));
 
 async function run(audio: { ms: number; loud: boolean }[]) {
   const segments: TranscriptSegment[] = [];
   let lastJobStart = 0;
   const stream = new StreamTranscriber('s1', 'mic', new LoudnessDetector());
-  const recognizer = new ScriptRecognizer(script, () => stream, () => lastJobStart);
+  const recognizer = new ScriptRecognizer(
+    script,
+    () => stream,
+    () => lastJobStart,
+  );
   const originalTake = stream.takeJob.bind(stream);
   stream.takeJob = (kind) => {
     const job = originalTake(kind);
@@ -89,7 +100,12 @@ describe('StreamTranscriber with DecodeScheduler', () => {
     const finals = segments.filter((s) => s.kind === SegmentKind.SEGMENT_KIND_FINAL);
     const partials = segments.filter((s) => s.kind === SegmentKind.SEGMENT_KIND_PARTIAL);
     expect(partials.length).toBeGreaterThan(0);
-    expect(finals.map((f) => f.text).filter(Boolean).join(' ')).toBe('the cell membrane controls what enters the cell');
+    expect(
+      finals
+        .map((f) => f.text)
+        .filter(Boolean)
+        .join(' '),
+    ).toBe('the cell membrane controls what enters the cell');
     // Finals are numbered consecutively; the last one closes the utterance.
     expect(finals.map((f) => f.segmentIndex)).toEqual(finals.map((_, i) => i));
     expect(finals[finals.length - 1]?.endOfTurn).toBe(true);

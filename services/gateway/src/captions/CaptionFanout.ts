@@ -24,12 +24,15 @@ export class CaptionFanout {
   private readonly sessions = new Map<string, SessionChannel>();
   delivered = 0;
 
-  constructor(private readonly options: CaptionFanoutOptions = { historySize: 50, maxSessions: 1000 }) {}
+  constructor(
+    private readonly options: CaptionFanoutOptions = { historySize: 50, maxSessions: 1000 },
+  ) {}
 
   /** Adds a viewer; it first receives the recent finals (from here, or `storedFinals` when none). */
   join(sessionId: string, viewer: ViewerConnection, storedFinals: CaptionView[] = []): () => void {
     const channel = this.channel(sessionId);
-    const history = channel.history.length > 0 ? channel.history : storedFinals.slice(-this.options.historySize);
+    const history =
+      channel.history.length > 0 ? channel.history : storedFinals.slice(-this.options.historySize);
     viewer.sendControl({ type: 'history', finals: history });
     channel.viewers.add(viewer);
     return () => {
@@ -47,7 +50,10 @@ export class CaptionFanout {
     const channel = this.channel(segment.sessionId);
     if (caption.kind === 'final') {
       // At-least-once delivery may repeat a final: keep and send each segment's final once.
-      if (caption.segmentIndex <= channel.lastFinalIndex && channel.history.some((c) => c.segmentIndex === caption.segmentIndex)) {
+      if (
+        caption.segmentIndex <= channel.lastFinalIndex &&
+        channel.history.some((c) => c.segmentIndex === caption.segmentIndex)
+      ) {
         return;
       }
       channel.lastFinalIndex = Math.max(channel.lastFinalIndex, caption.segmentIndex);
@@ -68,7 +74,8 @@ export class CaptionFanout {
   end(sessionId: string): void {
     const channel = this.sessions.get(sessionId);
     if (!channel) return;
-    for (const viewer of channel.viewers) viewer.sendControl({ type: 'session', sessionId, status: 'ended' });
+    for (const viewer of channel.viewers)
+      viewer.sendControl({ type: 'session', sessionId, status: 'ended' });
   }
 
   private channel(sessionId: string): SessionChannel {

@@ -80,7 +80,10 @@ export class ViewerConnection {
 
   private flush(): void {
     if (this.closed) return;
-    while (this.finals.length > 0 && this.socket.bufferedAmount < this.limits.partialBackpressureBytes) {
+    while (
+      this.finals.length > 0 &&
+      this.socket.bufferedAmount < this.limits.partialBackpressureBytes
+    ) {
       this.socket.send(this.finals.shift() as string);
     }
     if (

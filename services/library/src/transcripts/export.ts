@@ -20,7 +20,10 @@ export const TRANSCRIPT_CONTENT_TYPES: Record<TranscriptFormat, string> = {
 
 export function parseTranscriptFormat(value: string): TranscriptFormat {
   if (value === 'vtt' || value === 'srt' || value === 'txt' || value === 'json') return value;
-  throw new AppError('invalid_argument', `Unknown transcript format "${value}"; use vtt, srt, txt or json`);
+  throw new AppError(
+    'invalid_argument',
+    `Unknown transcript format "${value}"; use vtt, srt, txt or json`,
+  );
 }
 
 /** Longest cue shown at once; longer segments are split at word boundaries. */
@@ -108,7 +111,10 @@ export function exportTranscript(
 export function toWebVtt(segments: readonly FinalSegment[], title?: string): string {
   const header = title ? `WEBVTT - ${singleLine(title)}` : 'WEBVTT';
   const body = toCues(segments)
-    .map((cue, i) => `${i + 1}\n${vttTime(cue.startMs)} --> ${vttTime(cue.endMs)}\n${escapeVtt(cue.text)}`)
+    .map(
+      (cue, i) =>
+        `${i + 1}\n${vttTime(cue.startMs)} --> ${vttTime(cue.endMs)}\n${escapeVtt(cue.text)}`,
+    )
     .join('\n\n');
   return body ? `${header}\n\n${body}\n` : `${header}\n`;
 }
