@@ -11,7 +11,6 @@ export default tseslint.config(
       'proto/gen/**',
       'clients/web/**',
       'loadtests/**',
-      'deploy/**',
       'k8s/**',
     ],
   },

@@ -21,5 +21,6 @@ if [ "$profile" = test ]; then
   step kafka
   step postgres
   step keycloak
+  step tools
 fi
 lm_log "setup ($profile) done in $(( $(date +%s) - started )) s"

@@ -57,7 +57,6 @@ export class StreamTranscriber {
   private finalPending = false;
   private ended = false;
   private lastDecodedEndMs = 0;
-  private nextSegmentIndex = 0;
   private partialRevision = 0;
   private lastCapturedAtMs = 0;
   private streamTimeMs: number | undefined;
@@ -73,17 +72,16 @@ export class StreamTranscriber {
     readonly streamId: string,
     private readonly vad: SpeechDetector,
     private readonly options: StreamPolicy = DEFAULT_STREAM_POLICY,
-    /** First segment index (a resumed stream continues its numbering). */
-    startSegmentIndex = 0,
-    /** Words ending before this stream time were already emitted as finals. */
+    /** Segment numbers are per session, shared by its streams. */
+    private readonly numbering: SegmentNumbering = new SegmentNumbering(),
+    /** Words ending before this stream time were already emitted as finals (a resumed stream). */
     finalisedUntilMs = 0,
   ) {
-    this.nextSegmentIndex = startSegmentIndex;
     this.policy.resumeAfter(finalisedUntilMs);
   }
 
-  get segmentIndex(): number {
-    return this.nextSegmentIndex;
+  get nextSegmentIndex(): number {
+    return this.numbering.peek();
   }
 
   get isEnded(): boolean {
@@ -227,13 +225,14 @@ export class StreamTranscriber {
   ): TranscriptSegment {
     const first = words[0];
     const last = words[words.length - 1];
-    const index = this.nextSegmentIndex;
+    let index: number;
     let revision: number;
     if (kind === SegmentKind.SEGMENT_KIND_FINAL) {
+      index = this.numbering.take();
       revision = this.partialRevision;
-      this.nextSegmentIndex += 1;
       this.partialRevision = 0;
     } else {
+      index = this.numbering.peek();
       revision = this.partialRevision;
       this.partialRevision += 1;
     }
@@ -311,4 +310,17 @@ function joinWords(words: readonly TimedWord[]): string {
     .filter(Boolean)
     .join(' ')
     .replace(/\s+([,.;:!?])/g, '$1');
+}
+
+/** Hands out a session's segment numbers in order; every stream of the session shares one. */
+export class SegmentNumbering {
+  constructor(private next = 0) {}
+
+  peek(): number {
+    return this.next;
+  }
+
+  take(): number {
+    return this.next++;
+  }
 }
