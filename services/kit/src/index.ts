@@ -6,3 +6,4 @@ export * from './metrics.js';
 export * from './ops-server.js';
 export * from './shutdown.js';
 export * from './grpc.js';
+export * from './auth/index.js';

@@ -30,7 +30,8 @@ export class MemoryCheckpointStore implements CheckpointStore {
 
   nextSegmentIndex(sessionId: string): Promise<number> {
     let next = 0;
-    for (const c of this.streams.values()) if (c.sessionId === sessionId) next = Math.max(next, c.nextSegmentIndex);
+    for (const c of this.streams.values())
+      if (c.sessionId === sessionId) next = Math.max(next, c.nextSegmentIndex);
     return Promise.resolve(next);
   }
 

@@ -6,7 +6,12 @@ import { DecodeScheduler } from './DecodeScheduler.js';
 import { s16leToFloat32 } from './PcmBuffer.js';
 import type { Recognizer, SpeechDetector } from './ports.js';
 import type { CheckpointStore } from './SessionCheckpoints.js';
-import { DEFAULT_STREAM_POLICY, SegmentNumbering, StreamTranscriber, type StreamPolicy } from './StreamTranscriber.js';
+import {
+  DEFAULT_STREAM_POLICY,
+  SegmentNumbering,
+  StreamTranscriber,
+  type StreamPolicy,
+} from './StreamTranscriber.js';
 
 export interface TranscriberServiceOptions {
   bus: Bus;
@@ -51,7 +56,11 @@ export class TranscriberService {
   }
 
   get stats() {
-    return { ...this.scheduler.stats, streams: this.scheduler.size, published: { ...this.published } };
+    return {
+      ...this.scheduler.stats,
+      streams: this.scheduler.size,
+      published: { ...this.published },
+    };
   }
 
   async start(): Promise<void> {
@@ -78,15 +87,25 @@ export class TranscriberService {
 
   private async onChunk(chunk: AudioChunk): Promise<void> {
     if (chunk.sampleRate !== 16_000 && !chunk.endOfStream) {
-      throw new AppError('invalid_argument', `audio chunk at ${chunk.sampleRate} Hz; the bus carries 16 kHz`);
+      throw new AppError(
+        'invalid_argument',
+        `audio chunk at ${chunk.sampleRate} Hz; the bus carries 16 kHz`,
+      );
     }
     const stream = await this.stream(chunk.sessionId, chunk.streamId);
     if (chunk.endOfStream) {
       stream.end();
-      this.log.info({ session: chunk.sessionId, stream: chunk.streamId, reason: chunk.endReason }, 'stream ended');
+      this.log.info(
+        { session: chunk.sessionId, stream: chunk.streamId, reason: chunk.endReason },
+        'stream ended',
+      );
       if (stream.isIdle) await this.finish(stream);
     } else if (!stream.isEnded) {
-      await stream.push(s16leToFloat32(chunk.pcm), Number(chunk.startMs), Number(chunk.capturedAtMs));
+      await stream.push(
+        s16leToFloat32(chunk.pcm),
+        Number(chunk.startMs),
+        Number(chunk.capturedAtMs),
+      );
     }
     this.scheduler.kick();
   }
@@ -107,7 +126,10 @@ export class TranscriberService {
     let session = this.sessions.get(sessionId);
     if (!session) {
       const next = await this.options.checkpoints.nextSegmentIndex(sessionId);
-      session = this.sessions.get(sessionId) ?? { numbering: new SegmentNumbering(next), streams: new Map() };
+      session = this.sessions.get(sessionId) ?? {
+        numbering: new SegmentNumbering(next),
+        streams: new Map(),
+      };
       this.sessions.set(sessionId, session);
     }
     const checkpoint = await this.options.checkpoints.load(sessionId, streamId);
@@ -122,7 +144,10 @@ export class TranscriberService {
     if (checkpoint?.ended) stream.end();
     session.streams.set(streamId, stream);
     this.scheduler.add(stream);
-    this.log.info({ session: sessionId, stream: streamId, resumed: Boolean(checkpoint) }, 'stream opened');
+    this.log.info(
+      { session: sessionId, stream: streamId, resumed: Boolean(checkpoint) },
+      'stream opened',
+    );
     return stream;
   }
 

@@ -5,3 +5,4 @@ export * from './LocalAgreement.js';
 export * from './SessionCheckpoints.js';
 export * from './ports.js';
 export * from './PcmBuffer.js';
+export * from './DbCheckpointStore.js';

@@ -3,14 +3,12 @@ import { LocalAgreement, normalise, type TimedWord } from '../src/LocalAgreement
 
 /** Words spaced 400 ms apart from `fromMs`. */
 function hyp(text: string, fromMs = 0): TimedWord[] {
-  return text
-    .split(' ')
-    .map((t, i) => ({
-      text: t,
-      startMs: fromMs + i * 400,
-      endMs: fromMs + i * 400 + 350,
-      confidence: 0.9,
-    }));
+  return text.split(' ').map((t, i) => ({
+    text: t,
+    startMs: fromMs + i * 400,
+    endMs: fromMs + i * 400 + 350,
+    confidence: 0.9,
+  }));
 }
 const texts = (w: readonly TimedWord[]) => w.map((x) => x.text).join(' ');
 

@@ -1,0 +1,183 @@
+import { WebSocket } from 'ws';
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; retryable: boolean };
+}
+
+/** An error answered by the gateway, with its stable code. */
+export class GatewayError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+}
+
+export interface LiveSession {
+  id: string;
+  title: string;
+  kind: 'lecture' | 'tutoring';
+  status: 'live' | 'ended';
+  courseId: string | null;
+}
+
+export interface Tokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+
+export interface JobView {
+  id: string;
+  state: 'queued' | 'running' | 'succeeded' | 'failed';
+  progress: number;
+  error?: { code: string; message: string };
+  recordingId?: string;
+}
+
+/** A typed client of the gateway's HTTP and WebSocket API (docs/api.md). */
+export class GatewayClient {
+  constructor(
+    readonly baseUrl: string,
+    public token?: string,
+  ) {}
+
+  async login(email: string, password: string): Promise<Tokens> {
+    const tokens = await this.request<Tokens>('POST', '/api/auth/login', { email, password });
+    this.token = tokens.accessToken;
+    return tokens;
+  }
+
+  status(): Promise<{ mode: string; version: string }> {
+    return this.request('GET', '/api/status');
+  }
+
+  createSession(input: {
+    title: string;
+    kind?: 'lecture' | 'tutoring';
+    courseId?: string;
+  }): Promise<LiveSession> {
+    return this.request('POST', '/api/sessions', input);
+  }
+
+  endSession(sessionId: string): Promise<LiveSession> {
+    return this.request('POST', `/api/sessions/${encodeURIComponent(sessionId)}/end`);
+  }
+
+  async transcript(sessionId: string, format: 'txt' | 'vtt' | 'srt' | 'json'): Promise<string> {
+    return this.requestText(
+      'GET',
+      `/api/sessions/${encodeURIComponent(sessionId)}/transcript?format=${format}`,
+    );
+  }
+
+  uploadRecording(
+    audio: Buffer,
+    input: { title: string; courseId?: string; contentType: string },
+  ): Promise<{ recordingId: string; job: JobView }> {
+    const query = new URLSearchParams({
+      title: input.title,
+      ...(input.courseId ? { courseId: input.courseId } : {}),
+    });
+    return this.request('POST', `/api/recordings?${query.toString()}`, audio, input.contentType);
+  }
+
+  job(jobId: string): Promise<JobView> {
+    return this.request('GET', `/api/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  recordingTranscript(
+    recordingId: string,
+    format: 'txt' | 'vtt' | 'srt' | 'json',
+  ): Promise<string> {
+    return this.requestText(
+      'GET',
+      `/api/recordings/${encodeURIComponent(recordingId)}/transcript?format=${format}`,
+    );
+  }
+
+  /** Opens a WebSocket on the gateway with the token; resolves once it is open. */
+  openSocket(path: string): Promise<WebSocket> {
+    const url = new URL(path, this.baseUrl);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const socket = new WebSocket(url, {
+      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+    });
+    return new Promise((resolve, reject) => {
+      socket.once('open', () => resolve(socket));
+      socket.once('error', (error) =>
+        reject(new GatewayError(0, 'unavailable', `Cannot reach ${url.origin}: ${error.message}`)),
+      );
+      socket.once('unexpected-response', (_req, res) =>
+        reject(
+          new GatewayError(
+            res.statusCode ?? 0,
+            'unavailable',
+            `WebSocket refused with HTTP ${res.statusCode}`,
+          ),
+        ),
+      );
+    });
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<T> {
+    const response = await this.fetch(method, path, body, contentType);
+    return (await response.json()) as T;
+  }
+
+  private async requestText(method: string, path: string): Promise<string> {
+    const response = await this.fetch(method, path);
+    return response.text();
+  }
+
+  private async fetch(
+    method: string,
+    path: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let payload: Uint8Array | string | undefined;
+    if (Buffer.isBuffer(body)) {
+      payload = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+      headers['content-type'] = contentType ?? 'application/octet-stream';
+    } else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      headers['content-type'] = 'application/json';
+    }
+    let response: Response;
+    try {
+      response = await fetch(new URL(path, this.baseUrl), { method, headers, body: payload });
+    } catch (error) {
+      throw new GatewayError(
+        0,
+        'unavailable',
+        `Cannot reach ${this.baseUrl}: ${(error as Error).message}. Is the platform running (bash scripts/start.sh)?`,
+      );
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      let parsed: ApiErrorBody | undefined;
+      try {
+        parsed = JSON.parse(text) as ApiErrorBody;
+      } catch {
+        parsed = undefined;
+      }
+      throw new GatewayError(
+        response.status,
+        parsed?.error.code ?? 'internal',
+        parsed?.error.message ?? `HTTP ${response.status}`,
+      );
+    }
+    return response;
+  }
+}

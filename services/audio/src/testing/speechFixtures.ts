@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseWav } from '../wav.js';
+
+/** Read-speech passages written for this project's tests and benchmarks (lecture style). */
+export const LECTURE_PASSAGES = [
+  'Photosynthesis turns light energy into chemical energy. Plants take in carbon dioxide and water, and release oxygen as a by product.',
+  'The mitochondria is often called the powerhouse of the cell, because it produces most of the energy the cell needs to survive.',
+  "Newton's second law states that force equals mass times acceleration. A heavier object needs a larger force to speed up at the same rate.",
+  'In a market economy, prices rise when demand grows faster than supply, and they fall when supply grows faster than demand.',
+  'Water boils at one hundred degrees Celsius at sea level, but at lower pressure, such as on a high mountain, it boils at a lower temperature.',
+  'The French Revolution began in seventeen eighty nine and ended the absolute monarchy. It spread the ideas of liberty and equality across Europe.',
+  'A prime number has exactly two divisors, one and itself. Two is the only even prime number, and there are infinitely many primes.',
+  'Plate tectonics explains how the continents move slowly over millions of years, causing earthquakes, volcanoes and the rise of mountain ranges.',
+] as const;
+
+/** espeak-ng voices and speeds that give several distinct "speakers". */
+export const SPEAKERS = [
+  { voice: 'en-us', speed: 160 },
+  { voice: 'en-gb', speed: 150 },
+  { voice: 'en-us+f3', speed: 170 },
+  { voice: 'en-gb-x-rp+m3', speed: 145 },
+] as const;
+
+export interface SpeechFixture {
+  text: string;
+  voice: string;
+  speed: number;
+  /** 16 kHz mono 16-bit WAV. */
+  path: string;
+  samples: Int16Array;
+  durationMs: number;
+}
+
+/**
+ * Synthesises `text` with espeak-ng and resamples it to 16 kHz mono (sox), cached by content
+ * in a temp folder. Real synthetic speech, for tests that need audio with a known transcript.
+ */
+export function synthesizeSpeech(
+  text: string,
+  options: { voice?: string; speed?: number; dir?: string } = {},
+): SpeechFixture {
+  const voice = options.voice ?? 'en-us';
+  const speed = options.speed ?? 160;
+  const dir = options.dir ?? join(tmpdir(), 'lm-speech-fixtures');
+  mkdirSync(dir, { recursive: true });
+  const name = createHash('sha256').update(`${voice}|${speed}|${text}`).digest('hex').slice(0, 16);
+  const raw = join(dir, `${name}.espeak.wav`);
+  const path = join(dir, `${name}.wav`);
+  if (!existsSync(path)) {
+    execFileSync('espeak-ng', ['-v', voice, '-s', String(speed), '-w', raw, text]);
+    execFileSync('sox', [raw, '-r', '16000', '-c', '1', '-b', '16', path]);
+  }
+  const { samples } = parseWav(readFileSync(path));
+  return { text, voice, speed, path, samples, durationMs: (samples.length * 1000) / 16_000 };
+}
+
+/** Silence followed by speech followed by silence, as one 16 kHz WAV (a talk with pauses). */
+export function padWithSilence(
+  fixture: SpeechFixture,
+  beforeMs: number,
+  afterMs: number,
+): Int16Array {
+  const before = new Int16Array((beforeMs * 16_000) / 1000);
+  const after = new Int16Array((afterMs * 16_000) / 1000);
+  const out = new Int16Array(before.length + fixture.samples.length + after.length);
+  out.set(fixture.samples, before.length);
+  out.set(after, before.length + fixture.samples.length);
+  return out;
+}
+
+/** White-ish noise at a given RMS amplitude (deterministic), for "noise makes no words" tests. */
+export function noise(ms: number, rms = 1500, seed = 1): Int16Array {
+  const out = new Int16Array((ms * 16_000) / 1000);
+  let state = seed >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    out[i] = Math.round(((state / 0xffffffff) * 2 - 1) * rms * Math.sqrt(3));
+  }
+  return out;
+}
+
+/** Word error rate of `hypothesis` against `reference` (case and punctuation ignored). */
+export function wordErrorRate(reference: string, hypothesis: string): number {
+  const ref = normaliseWords(reference);
+  const hyp = normaliseWords(hypothesis);
+  if (ref.length === 0) return hyp.length === 0 ? 0 : 1;
+  let previous = Array.from({ length: hyp.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= ref.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= hyp.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (ref[i - 1] === hyp[j - 1] ? 0 : 1);
+      current[j] = Math.min(substitution, (previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1);
+    }
+    previous = current;
+  }
+  return (previous[hyp.length] ?? 0) / ref.length;
+}
+
+export function normaliseWords(text: string): string[] {
+  return text
+    .toLowerCase()
+    .replace(/-/g, ' ')
+    .replace(/[^\p{L}\p{N}'\s]/gu, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
+}

@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { vector } from '@electric-sql/pglite/vector';
+import { Kysely, Migrator, PostgresDialect, sql, type MigrationResultSet } from 'kysely';
+import { PGliteDialect } from 'kysely-pglite-dialect';
+import pg from 'pg';
+import { AppError } from '@lm/kit';
+import { migrations } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type DbKind = 'postgres' | 'pglite';
+
+export interface DbConfig {
+  /** postgres://… — a PostgreSQL server. Without it, PGlite runs in process. */
+  databaseUrl?: string | undefined;
+  /** PGlite data folder; undefined keeps the database in memory (tests). */
+  pgliteDir?: string | undefined;
+  /** Pool size for PostgreSQL. */
+  maxConnections?: number;
+}
+
+/** A database handle: Kysely over PostgreSQL or PGlite, same schema, same queries. */
+export class Db {
+  private constructor(
+    readonly kysely: Kysely<Database>,
+    readonly kind: DbKind,
+    /** The PGlite instance in embedded mode (it also serves the vector store). */
+    readonly pglite: PGlite | undefined,
+  ) {}
+
+  static async open(config: DbConfig): Promise<Db> {
+    if (config.databaseUrl) {
+      const pool = new pg.Pool({
+        connectionString: config.databaseUrl,
+        max: config.maxConnections ?? 10,
+      });
+      const db = new Db(
+        new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+        'postgres',
+        undefined,
+      );
+      try {
+        await db.ping();
+      } catch (error) {
+        await db.close();
+        throw new AppError('unavailable', `Cannot reach PostgreSQL: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      return db;
+    }
+    if (config.pgliteDir) mkdirSync(config.pgliteDir, { recursive: true });
+    const pglite = await PGlite.create(
+      config.pgliteDir ? `file://${config.pgliteDir}` : undefined,
+      {
+        extensions: { vector },
+      },
+    );
+    return new Db(new Kysely<Database>({ dialect: new PGliteDialect(pglite) }), 'pglite', pglite);
+  }
+
+  /** Applies every pending migration; throws naming the one that failed. */
+  async migrate(): Promise<MigrationResultSet> {
+    const migrator = new Migrator({
+      db: this.kysely,
+      provider: { getMigrations: () => Promise.resolve(migrations) },
+    });
+    const result = await migrator.migrateToLatest();
+    if (result.error) {
+      const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+      throw new AppError(
+        'internal',
+        `Migration ${failed} failed: ${(result.error as Error).message}`,
+        { cause: result.error },
+      );
+    }
+    return result;
+  }
+
+  /** For readiness checks. */
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.kysely);
+  }
+
+  close(): Promise<void> {
+    return this.kysely.destroy();
+  }
+}

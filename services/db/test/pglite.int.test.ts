@@ -1,0 +1,7 @@
+import { describe } from 'vitest';
+import { Db } from '../src/index.js';
+import { dbContract } from './db.contract.js';
+
+describe('database on PGlite (embedded)', () => {
+  dbContract(() => Db.open({}));
+});

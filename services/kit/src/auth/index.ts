@@ -1,0 +1,3 @@
+export * from './Principal.js';
+export * from './JwksTokenVerifier.js';
+export * from './LocalTokenIssuer.js';
