@@ -6,8 +6,8 @@
 #   scripts/infra/postgres.sh reset    stop it and wipe the cluster (the next start is a fresh one)
 #   scripts/infra/postgres.sh status   print whether it runs; exit 0 when it does
 # Port: 127.0.0.1:$LM_PG_PORT (15432), TCP on loopback only, password (scram) required.
-# Unix socket: $LM_DATA_DIR/postgres/data (inside the data folder, so only its owner can use it).
-# Data and logs: $LM_DATA_DIR/postgres/{data,logs}; the server log is logs/postgres.log (kept).
+# Unix socket: inside the data folder, so only its owner can use it.
+# Data and logs: $LM_PG_DIR (default /tmp/lm-postgres-<uid>-<port>)/{data,logs}; the server log is logs/postgres.log (kept).
 # Clients connect with DATABASE_URL=postgres://lm:$LM_PG_PASSWORD@127.0.0.1:15432/lm
 # (LM_PG_PASSWORD defaults to the dev-only password "lm-dev-password").
 # As root the server runs as the system user `postgres` (created when missing): initdb and the
@@ -18,7 +18,9 @@ PG_MAJOR=15
 bin="/usr/lib/postgresql/$PG_MAJOR/bin"
 port="${LM_PG_PORT:-15432}"
 password="${LM_PG_PASSWORD:-lm-dev-password}"
-dir="$LM_DATA_DIR/postgres"
+# Outside the checkout: the server runs as the `postgres` user, which cannot enter a clone made in a
+# private (0700) temp folder such as CI's.
+dir="${LM_PG_DIR:-${TMPDIR:-/tmp}/lm-postgres-$(id -u)-$port}"
 data="$dir/data"
 logs="$dir/logs"
 logfile="$logs/postgres.log"

@@ -60,21 +60,13 @@ export class Db {
   }
 
   /** Applies every pending migration; throws naming the one that failed. */
-  async migrate(): Promise<MigrationResultSet> {
-    const migrator = new Migrator({
-      db: this.kysely,
-      provider: { getMigrations: () => Promise.resolve(migrations) },
-    });
-    const result = await migrator.migrateToLatest();
-    if (result.error) {
-      const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-      throw new AppError(
-        'internal',
-        `Migration ${failed} failed: ${(result.error as Error).message}`,
-        { cause: result.error },
-      );
-    }
-    return result;
+  migrate(): Promise<MigrationResultSet> {
+    return migrateToLatest(this.kysely);
+  }
+
+  /** The Kysely instance under the name the services' constructors use. */
+  get db(): Kysely<Database> {
+    return this.kysely;
   }
 
   /** For readiness checks. */
@@ -85,4 +77,33 @@ export class Db {
   close(): Promise<void> {
     return this.kysely.destroy();
   }
+}
+
+/**
+ * Opens PostgreSQL when `databaseUrl` is set, PGlite otherwise; `{ db, kind, close() }` plus
+ * `migrate()` and `ping()`. PostgreSQL is pinged once so a wrong URL fails here, not later.
+ */
+export function openDatabase(config: DbConfig): Promise<Db> {
+  return Db.open(config);
+}
+
+/**
+ * Applies every pending migration of `migrations/` with Kysely's Migrator (its own lock table
+ * keeps two processes from migrating at once); throws `internal` naming the one that failed.
+ */
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    const reason =
+      result.error instanceof Error ? result.error.message : JSON.stringify(result.error);
+    throw new AppError('internal', `Migration ${failed} failed: ${reason}`, {
+      cause: result.error,
+    });
+  }
+  return result;
 }

@@ -73,7 +73,7 @@ export interface JobsTable {
 }
 
 /** Every table, for Kysely's typed queries. Migrations of later features add theirs here. */
-export interface Database {
+export interface Database extends IdentityTables {
   live_sessions: LiveSessionsTable;
   transcript_segments: TranscriptSegmentsTable;
   transcriber_checkpoints: TranscriberCheckpointsTable;
@@ -82,3 +82,65 @@ export interface Database {
 }
 
 export type { Generated };
+
+// Identity (0005_identity): accounts, tokens, courses and members.
+export interface UsersTable {
+  id: string;
+  email: string;
+  username: string;
+  name: Generated<string>;
+  avatar_url: string | null;
+  preferences: Json<Record<string, unknown>>;
+  roles: Json<('student' | 'lecturer' | 'admin')[]>;
+  password_hash: string | null;
+  source: Generated<'local' | 'keycloak'>;
+  disabled: Generated<boolean>;
+  failed_logins: Generated<number>;
+  locked_until: NullableTimestamp;
+  password_changed_at: NullableTimestamp;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  token_hash: string;
+  family_id: string;
+  user_id: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface PasswordResetTokensTable {
+  token_hash: string;
+  user_id: string;
+  expires_at: Timestamp;
+  used_at: NullableTimestamp;
+  created_at: CreatedAt;
+}
+
+export interface CoursesTable {
+  id: string;
+  title: string;
+  description: Generated<string>;
+  invite_code: string;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
+export interface CourseMembersTable {
+  course_id: string;
+  user_id: string;
+  role: 'lecturer' | 'student';
+  joined_at: CreatedAt;
+}
+
+export interface IdentityTables {
+  users: UsersTable;
+  refresh_tokens: RefreshTokensTable;
+  password_reset_tokens: PasswordResetTokensTable;
+  courses: CoursesTable;
+  course_members: CourseMembersTable;
+}

@@ -1,7 +1,7 @@
 import { describe } from 'vitest';
-import { Db } from '../src/index.js';
+import { openDatabase } from '../src/index.js';
 import { dbContract } from './db.contract.js';
 
 describe('database on PGlite (embedded)', () => {
-  dbContract(() => Db.open({}));
+  dbContract(() => openDatabase({}));
 });

@@ -101,6 +101,18 @@ export class DecodeScheduler {
     try {
       const words = await this.recognizer.recognize(job.audio, { prompt: job.prompt });
       segments = stream.applyResult(job, words);
+      this.logger.debug(
+        {
+          session: stream.sessionId,
+          stream: stream.streamId,
+          kind,
+          audioMs: Math.round((job.audio.length * 1000) / 16_000),
+          decodeMs: Math.round(performance.now() - started),
+          words: words.length,
+          segments: segments.map((s) => `${s.kind === 2 ? 'F' : 'P'}${s.segmentIndex}:${s.text}`),
+        },
+        'decoded',
+      );
     } catch (error) {
       this.stats.failures += 1;
       const { gaveUp, retryInMs } = stream.releaseJob(job);

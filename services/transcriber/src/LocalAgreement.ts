@@ -1,3 +1,6 @@
+/** Tolerance for whisper's word times when telling re-decoded words from new ones. */
+const OVERLAP_TOLERANCE_MS = 250;
+
 /** A recognised word with times on the stream's clock (milliseconds). */
 export interface TimedWord {
   text: string;
@@ -16,6 +19,8 @@ export class LocalAgreement {
   private previous: TimedWord[] = [];
   /** Stream time before which words are already committed (earlier hypothesis words are ignored). */
   private committedUntilMs = 0;
+  /** The last few committed words (normalised), kept across utterances to spot re-decoded ones. */
+  private recentTail: string[] = [];
 
   /** Feeds a new hypothesis for the buffer; returns the words newly committed by it. */
   update(hypothesis: readonly TimedWord[]): TimedWord[] {
@@ -64,34 +69,28 @@ export class LocalAgreement {
     this.previous = [];
   }
 
-  /** Drops hypothesis words that overlap what is committed (a re-decode sees the same audio). */
+  /**
+   * Drops hypothesis words that repeat what is committed (each decode sees the committed audio
+   * again). Word times from whisper are approximate, so: keep words ending after the committed
+   * end (minus a tolerance), then remove an n-gram at their start that repeats the committed tail.
+   */
   private afterCommitted(hypothesis: readonly TimedWord[]): TimedWord[] {
     const words = hypothesis.filter((w) => normalise(w.text) !== '');
-    if (this.committed.length === 0) {
-      return words.filter(
-        (w) => w.endMs > this.committedUntilMs + 80 || this.committedUntilMs === 0,
-      );
+    if (this.committedUntilMs === 0) return words;
+    const candidates = words.filter((w) => w.endMs > this.committedUntilMs - OVERLAP_TOLERANCE_MS);
+    const tail = this.recentTail;
+    for (let n = Math.min(5, tail.length, candidates.length); n > 0; n--) {
+      const head = candidates.slice(0, n).map((w) => normalise(w.text));
+      const end = tail.slice(-n);
+      if (head.every((t, i) => t === end[i])) return candidates.slice(n);
     }
-    // Align on the committed tail: skip hypothesis words that repeat the last committed words.
-    const tail = this.committed.slice(-5).map((w) => normalise(w.text));
-    for (let n = Math.min(tail.length, words.length); n > 0; n--) {
-      const suffix = tail.slice(-n);
-      for (let start = 0; start + n <= words.length; start++) {
-        const slice = words.slice(start, start + n).map((w) => normalise(w.text));
-        if (slice.every((t, i) => t === suffix[i])) {
-          const after = words.slice(start + n);
-          // Only accept an alignment that is near the committed end in time.
-          const last = words[start + n - 1];
-          if (last && Math.abs(last.endMs - this.committedUntilMs) < 1500) return after;
-        }
-      }
-    }
-    return words.filter((w) => (w.startMs + w.endMs) / 2 > this.committedUntilMs);
+    return candidates;
   }
 
   private accept(words: TimedWord[]): void {
     if (words.length === 0) return;
     this.committed.push(...words);
+    this.recentTail = [...this.recentTail, ...words.map((w) => normalise(w.text))].slice(-5);
     const last = words[words.length - 1];
     if (last) this.committedUntilMs = Math.max(this.committedUntilMs, last.endMs);
   }

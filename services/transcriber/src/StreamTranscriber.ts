@@ -32,6 +32,9 @@ export const DEFAULT_STREAM_POLICY: StreamPolicy = {
   language: 'en',
 };
 
+/** Audio kept after the last speech frame in a final decode. */
+const TRAILING_AUDIO_MS = 300;
+
 export interface DecodeJob {
   kind: 'partial' | 'final';
   audio: Float32Array;
@@ -60,7 +63,11 @@ export class StreamTranscriber {
   private partialRevision = 0;
   private lastCapturedAtMs = 0;
   private streamTimeMs: number | undefined;
+  /** Finalised words whose audio was trimmed from the buffer: the decoder's prompt. */
+  private context: string[] = [];
   private failedDecodes = 0;
+  /** Stream time at the end of the latest speech frame. */
+  private lastSpeechMs = 0;
   private retryAt = 0;
   /** Set while a job taken from this stream is being decoded. */
   busy = false;
@@ -151,13 +158,19 @@ export class StreamTranscriber {
     this.lastDecodedEndMs = this.buffer.endMs;
     return {
       kind,
-      audio: this.buffer.toArray(),
+      // A final decodes up to shortly after the last speech: whisper invents words ("Bye.",
+      // "Thank you.") in trailing silence.
+      audio:
+        kind === 'final'
+          ? this.buffer
+              .toArray()
+              .subarray(0, this.samplesUntil(this.lastSpeechMs + TRAILING_AUDIO_MS))
+          : this.buffer.toArray(),
       bufferStartMs: this.buffer.startMs,
       audioEndMs: this.buffer.endMs,
-      prompt: this.policy.committedWords
-        .map((w) => w.text)
-        .join(' ')
-        .slice(-200),
+      // Only text whose audio is no longer in the buffer: whisper tends to skip words that are
+      // both in the prompt and in the audio.
+      prompt: this.context.join(' ').slice(-200),
       capturedAtMs: this.lastCapturedAtMs,
     };
   }
@@ -203,6 +216,7 @@ export class StreamTranscriber {
     }
     if (job.kind === 'final') {
       // The utterance is done: keep only audio that arrived after the job was taken.
+      this.remember(this.policy.committedWords);
       this.policy.reset();
       this.buffer.dropBefore(job.audioEndMs);
       if (!this.inSpeech) this.buffer.keepLast(this.options.prerollMs);
@@ -258,6 +272,15 @@ export class StreamTranscriber {
     };
   }
 
+  private samplesUntil(ms: number): number {
+    return Math.max(0, Math.round(((ms - this.buffer.startMs) * PcmBuffer.SAMPLE_RATE) / 1000));
+  }
+
+  private remember(words: readonly TimedWord[]): void {
+    this.context.push(...words.map((w) => w.text.trim()));
+    if (this.context.length > 60) this.context = this.context.slice(-60);
+  }
+
   private track(probability: number, frameMs: number): void {
     if (probability >= this.options.speechThreshold) {
       if (!this.inSpeech) {
@@ -268,10 +291,13 @@ export class StreamTranscriber {
       }
       this.speechMs += frameMs;
       this.silenceRunMs = 0;
+      this.lastSpeechMs = this.buffer.endMs;
       return;
     }
     if (!this.inSpeech) {
-      this.buffer.keepLast(this.options.prerollMs);
+      // Between utterances only a pre-roll is kept — unless the last utterance still waits
+      // for (or is in) its final decode, which needs its audio.
+      if (!this.finalPending && !this.busy) this.buffer.keepLast(this.options.prerollMs);
       return;
     }
     if (probability < this.options.silenceThreshold) this.silenceRunMs += frameMs;
@@ -288,6 +314,7 @@ export class StreamTranscriber {
     const committedEnd = this.policy.committedEndMs;
     if (committedEnd > this.buffer.startMs + 1000) {
       this.buffer.dropBefore(committedEnd);
+      this.remember(this.policy.committedWords.filter((w) => w.endMs <= committedEnd));
       this.policy.forgetBefore(committedEnd);
     } else {
       // Nothing agreed for a whole buffer: finalise what we have rather than grow without bound.

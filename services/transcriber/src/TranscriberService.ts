@@ -44,6 +44,8 @@ export class TranscriberService {
   private readonly log: Logger;
   /** Segments published, by kind: for metrics and tests. */
   readonly published = { partial: 0, final: 0 };
+  /** Streams whose end was reached and fully finalised. */
+  finishedStreams = 0;
 
   constructor(private readonly options: TranscriberServiceOptions) {
     this.log = options.logger.child({ component: 'transcriber' });
@@ -59,6 +61,7 @@ export class TranscriberService {
     return {
       ...this.scheduler.stats,
       streams: this.scheduler.size,
+      finishedStreams: this.finishedStreams,
       published: { ...this.published },
     };
   }
@@ -178,6 +181,7 @@ export class TranscriberService {
   private async finish(stream: StreamTranscriber): Promise<void> {
     await this.checkpoint(stream, true);
     this.forget(stream);
+    this.finishedStreams += 1;
   }
 
   private forget(stream: StreamTranscriber): void {

@@ -6,3 +6,4 @@ export * from './SessionCheckpoints.js';
 export * from './ports.js';
 export * from './PcmBuffer.js';
 export * from './DbCheckpointStore.js';
+export * from './modelAdapters.js';

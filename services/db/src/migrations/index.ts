@@ -3,6 +3,7 @@ import * as m0001 from './0001_sessions_transcripts.js';
 import * as m0002 from './0002_recordings_jobs.js';
 import * as m0003 from './0003_library_materials.js';
 import * as m0004 from './0004_tutor_conversations.js';
+import * as m0005 from './0005_identity.js';
 
 /**
  * Every migration, in order. Kysely runs them by name; a new one is a new file added here with
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '0002_recordings_jobs': m0002,
   '0003_library_materials': m0003,
   '0004_tutor_conversations': m0004,
+  '0005_identity': m0005,
 };

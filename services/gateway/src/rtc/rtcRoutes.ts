@@ -11,13 +11,19 @@ export interface MediaSignalingPort {
   openRoom(sessionId: string): Promise<unknown>;
   handle(context: SignalingContext, raw: unknown): Promise<MediaResponse>;
   leave(context: SignalingContext): void;
-  onNotification(listener: (sessionId: string, notification: MediaNotification) => void): () => void;
+  onNotification(
+    listener: (sessionId: string, notification: MediaNotification) => void,
+  ): () => void;
 }
 
 export interface RtcRoutesDeps {
   media: MediaSignalingPort;
   /** Throws an AppError unless the caller may join the session's room in that role; returns the peer id. */
-  authorizePeer(request: FastifyRequest, sessionId: string, role: 'publisher' | 'viewer'): Promise<{ peerId: string }>;
+  authorizePeer(
+    request: FastifyRequest,
+    sessionId: string,
+    role: 'publisher' | 'viewer',
+  ): Promise<{ peerId: string }>;
   logger: Logger;
 }
 
@@ -45,15 +51,28 @@ export function registerRtcRoutes(app: FastifyInstance, deps: RtcRoutesDeps): vo
       let onText = (text: string) => void early.push(text);
       socket.on('message', (data, isBinary) => {
         if (isBinary) {
-          closeWithError(socket, new AppError('invalid_argument', 'Signaling frames are JSON text'));
+          closeWithError(
+            socket,
+            new AppError('invalid_argument', 'Signaling frames are JSON text'),
+          );
           return;
         }
-        onText(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8'));
+        onText(
+          Buffer.isBuffer(data)
+            ? data.toString('utf8')
+            : Buffer.from(data as ArrayBuffer).toString('utf8'),
+        );
       });
       void (async () => {
         try {
-          if (!isSessionId(sessionId)) throw new AppError('invalid_argument', 'Malformed session id');
-          const role = request.query.role === 'publisher' ? 'publisher' : request.query.role === 'viewer' || request.query.role === undefined ? 'viewer' : undefined;
+          if (!isSessionId(sessionId))
+            throw new AppError('invalid_argument', 'Malformed session id');
+          const role =
+            request.query.role === 'publisher'
+              ? 'publisher'
+              : request.query.role === 'viewer' || request.query.role === undefined
+                ? 'viewer'
+                : undefined;
           if (!role) throw new AppError('invalid_argument', 'role must be publisher or viewer');
           const { peerId } = await deps.authorizePeer(request, sessionId, role);
           await deps.media.openRoom(sessionId);
@@ -78,7 +97,8 @@ export function registerRtcRoutes(app: FastifyInstance, deps: RtcRoutesDeps): vo
           for (const text of early.splice(0)) onText(text);
           log.info({ user: peerId, role }, 'rtc peer joined');
         } catch (error) {
-          if (!AppError.is(error) || error.code === 'internal') log.error({ err: error }, 'rtc join failed');
+          if (!AppError.is(error) || error.code === 'internal')
+            log.error({ err: error }, 'rtc join failed');
           closeWithError(socket, error);
         }
       })();

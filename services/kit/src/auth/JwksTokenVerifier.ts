@@ -26,6 +26,12 @@ export interface JwksTokenVerifierOptions {
   algorithms?: string[];
   /** Tolerated clock difference for exp/nbf/iat. */
   clockToleranceSeconds?: number;
+  /**
+   * Least time between two JWKS fetches (remote JWKS only). A token with an unknown `kid` makes
+   * jose refetch once this has passed since the last fetch, so a rotated key is picked up within
+   * it; it also stops forged `kid`s from turning each request into a fetch. Default 30 s.
+   */
+  jwksCooldownMs?: number;
 }
 
 /**
@@ -46,7 +52,7 @@ export class JwksTokenVerifier implements TokenVerifier {
     this.keys =
       options.jwks instanceof URL
         ? createRemoteJWKSet(options.jwks, {
-            cooldownDuration: 30_000,
+            cooldownDuration: options.jwksCooldownMs ?? 30_000,
             cacheMaxAge: 10 * 60_000,
             timeoutDuration: 5000,
           })
@@ -71,7 +77,7 @@ export class JwksTokenVerifier implements TokenVerifier {
     }
     const typ = (payload as { typ?: unknown }).typ;
     if (typ !== undefined && typ !== 'Bearer')
-      throw new AppError('unauthenticated', `Not an access token (typ ${String(typ)})`);
+      throw new AppError('unauthenticated', `Not an access token (typ ${JSON.stringify(typ)})`);
     return toPrincipal(payload);
   }
 }

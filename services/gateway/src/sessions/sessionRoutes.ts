@@ -1,0 +1,123 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { AppError, type Principal } from '@lm/kit';
+import {
+  TRANSCRIPT_CONTENT_TYPES,
+  exportTranscript,
+  parseTranscriptFormat,
+  type TranscriptStore,
+} from '@lm/library';
+import type { SessionPolicy } from './SessionPolicy.js';
+import type { LiveSession, SessionStore } from './SessionStore.js';
+
+export interface SessionRoutesDeps {
+  sessions: SessionStore;
+  transcripts: TranscriptStore;
+  policy: SessionPolicy;
+  authenticate(request: FastifyRequest): Promise<Principal>;
+  /** Called after a session ended (close its room, tell viewers, index its transcript). */
+  onEnded?(session: LiveSession): Promise<void> | void;
+}
+
+const createBody = z.object({
+  title: z.string().trim().min(1).max(200),
+  kind: z.enum(['lecture', 'tutoring']).default('lecture'),
+  courseId: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
+});
+
+const idParams = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Malformed session id'),
+});
+
+export function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const field = issue?.path.map(String).join('.') || 'body';
+  throw new AppError('invalid_argument', `${field}: ${issue?.message ?? 'invalid'}`, {
+    details: { field },
+  });
+}
+
+/** Live sessions: start, list, read, end, and their transcripts in every export format. */
+export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesDeps): void {
+  app.post('/api/sessions', async (request, reply) => {
+    const principal = await deps.authenticate(request);
+    const body = parseBody(createBody, request.body);
+    await deps.policy.assertCanStart(principal, body.kind, body.courseId ?? null);
+    const session = await deps.sessions.create({
+      title: body.title,
+      kind: body.kind,
+      courseId: body.courseId ?? null,
+      createdBy: principal.userId,
+    });
+    request.log.info(
+      { session: session.id, user: principal.userId, kind: session.kind },
+      'session started',
+    );
+    return reply.status(201).send(session);
+  });
+
+  app.get('/api/sessions', async (request) => {
+    const principal = await deps.authenticate(request);
+    const query = parseBody(z.object({ courseId: z.string().max(64).optional() }), request.query);
+    const mine = await deps.sessions.list({
+      createdBy: principal.userId,
+      ...(query.courseId ? { courseIds: [query.courseId] } : {}),
+    });
+    const visible: LiveSession[] = [];
+    for (const session of mine) {
+      if (
+        await deps.policy.assertCanView(principal, session).then(
+          () => true,
+          () => false,
+        )
+      )
+        visible.push(session);
+    }
+    return { sessions: visible };
+  });
+
+  app.get('/api/sessions/:id', async (request) => {
+    const principal = await deps.authenticate(request);
+    const { id } = parseBody(idParams, request.params);
+    const session = await deps.sessions.get(id);
+    await deps.policy.assertCanView(principal, session);
+    return session;
+  });
+
+  app.post('/api/sessions/:id/end', async (request) => {
+    const principal = await deps.authenticate(request);
+    const { id } = parseBody(idParams, request.params);
+    const before = await deps.sessions.get(id);
+    deps.policy.assertCanEnd(principal, before);
+    const session = await deps.sessions.end(id);
+    if (before.status === 'live') {
+      request.log.info({ session: id, user: principal.userId }, 'session ended');
+      await deps.onEnded?.(session);
+    }
+    return session;
+  });
+
+  app.get('/api/sessions/:id/transcript', async (request, reply) => {
+    const principal = await deps.authenticate(request);
+    const { id } = parseBody(idParams, request.params);
+    const { format } = parseBody(z.object({ format: z.string().default('json') }), request.query);
+    const parsedFormat = parseTranscriptFormat(format);
+    const session = await deps.sessions.get(id);
+    await deps.policy.assertCanView(principal, session);
+    const finals = await deps.transcripts.finals(id);
+    const body = exportTranscript(finals, parsedFormat, { sessionId: id, title: session.title });
+    const filename = `${session.title.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60) || id}.${parsedFormat}`;
+    return reply
+      .type(TRANSCRIPT_CONTENT_TYPES[parsedFormat])
+      .header('content-disposition', `inline; filename="${filename}"`)
+      .send(body);
+  });
+}

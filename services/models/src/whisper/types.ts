@@ -1,0 +1,34 @@
+export interface RecognizedWord {
+  text: string;
+  startMs: number;
+  endMs: number;
+  /** Mean token probability of the word, 0..1. */
+  confidence: number;
+}
+
+export interface RecognizedSegment {
+  text: string;
+  startMs: number;
+  endMs: number;
+  words: RecognizedWord[];
+}
+
+export interface Recognition {
+  segments: RecognizedSegment[];
+}
+
+export interface RecognizeOptions {
+  /** ISO 639-1 code; 'en' unless told otherwise. */
+  language?: string;
+  /** Text that conditions the decoder (previous words, course vocabulary). */
+  initialPrompt?: string;
+}
+
+/** One decoded token with its timing, as the bindings report it. */
+export interface TimedToken {
+  text: string;
+  id: number;
+  p: number;
+  startMs: number;
+  endMs: number;
+}

@@ -1,0 +1,261 @@
+import { randomUUID } from 'node:crypto';
+import { AppError, type Logger } from '@lm/kit';
+import type { SpeechAudioChunk } from '@lm/proto/speech/v1/speech';
+import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
+import { TurnSource, type TutorTurn } from '@lm/proto/tutor/v1/tutor';
+import {
+  speechAudioTopic,
+  transcriptsTopic,
+  tutorRepliesTopic,
+  tutorTurnsTopic,
+  type Bus,
+  type Subscription,
+} from '@lm/streams';
+import type { ConversationStore, VoiceSessionRecord } from './ConversationStore.js';
+import { EndOfTurnDetector, type EndOfTurnOptions, type TurnDecision } from './EndOfTurnDetector.js';
+import type { ReplyTimings, TutorService } from './TutorService.js';
+
+export interface VoiceTutorDeps {
+  bus: Bus;
+  tutor: TutorService;
+  store: ConversationStore;
+  logger: Logger;
+  endOfTurn?: Partial<EndOfTurnOptions>;
+  /** Consumer group prefix (distinct per deployment that shares a Kafka). */
+  group?: string;
+}
+
+/** A student's spoken turn, as decided (for tests and the benchmark). */
+export interface VoiceTurnEvent {
+  sessionId: string;
+  turnId: string;
+  text: string;
+  /** Wall clock: when the transcriber's last final of the turn was emitted / the turn decided. */
+  lastFinalAtMs: number;
+  decidedAtMs: number;
+}
+
+export interface VoiceTutorEvents {
+  turn?: (event: VoiceTurnEvent) => void;
+  bargeIn?: (event: { sessionId: string; turnId: string; atMs: number }) => void;
+  replyTimings?: (event: { sessionId: string; turnId: string; timings: ReplyTimings }) => void;
+  spoken?: (event: { turnId: string; spokenText: string }) => void;
+}
+
+interface SessionState {
+  record: VoiceSessionRecord;
+  detector: EndOfTurnDetector;
+  graceTimer: NodeJS.Timeout | undefined;
+  lastFinalAtMs: number;
+  active: { turnId: string; controller: AbortController; done: Promise<void> } | undefined;
+}
+
+/** How long "this session is not a tutoring room" is remembered (lectures send many segments). */
+const UNKNOWN_SESSION_TTL_MS = 10_000;
+/** Utterances whose spoken sentences are tracked at once (bounded: memory stays flat). */
+const MAX_TRACKED_UTTERANCES = 1000;
+
+/**
+ * Voice tutoring over the bus. Transcript segments of tutoring rooms become tutor turns when
+ * the EndOfTurnDetector says so; the reply chunks go to lm.tutor-replies.v1 for the speech
+ * service. Barge-in: any words of the student while a reply is being produced cancel it (the
+ * reply ends with a cancelled chunk, which also stops the speech). What the student actually
+ * heard is read back from lm.speech-audio.v1: the speech service paces its audio to playback,
+ * so the sentences whose audio it sent are the sentences that were played.
+ */
+export class VoiceTutor {
+  private readonly sessions = new Map<string, SessionState>();
+  private readonly notTutoring = new Map<string, number>();
+  private readonly spoken = new Map<string, string[]>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly group: string;
+  events: VoiceTutorEvents = {};
+
+  constructor(private readonly deps: VoiceTutorDeps) {
+    this.group = deps.group ?? 'lm-tutor';
+  }
+
+  async start(): Promise<void> {
+    await this.deps.bus.ensureTopics([transcriptsTopic, tutorTurnsTopic, tutorRepliesTopic, speechAudioTopic]);
+    this.subscriptions.push(
+      await this.deps.bus.subscribe(transcriptsTopic, { group: `${this.group}.voice` }, (segment) =>
+        this.onSegment(segment),
+      ),
+      await this.deps.bus.subscribe(speechAudioTopic, { group: `${this.group}.spoken` }, (chunk) =>
+        this.onSpeechAudio(chunk),
+      ),
+    );
+  }
+
+  /**
+   * Makes a live session a tutoring room of a conversation (a new one when none is given).
+   * The gateway calls this when a student joins a tutor room, before audio flows.
+   */
+  async openSession(input: {
+    sessionId: string;
+    userId: string;
+    courseId: string;
+    conversationId?: string;
+    voiceId?: string;
+  }): Promise<VoiceSessionRecord> {
+    if (!input.sessionId.trim()) throw new AppError('invalid_argument', 'sessionId is required');
+    const conversation = input.conversationId
+      ? await this.deps.store.get(input.conversationId, input.userId)
+      : await this.deps.tutor.createConversation({ userId: input.userId, courseId: input.courseId });
+    const record = {
+      sessionId: input.sessionId,
+      conversationId: conversation.id,
+      userId: input.userId,
+      courseId: conversation.courseId,
+      voiceId: input.voiceId ?? '',
+    };
+    await this.deps.store.openSession(record);
+    this.notTutoring.delete(input.sessionId);
+    this.sessions.delete(input.sessionId);
+    return { ...record, endedAt: null };
+  }
+
+  async endSession(sessionId: string): Promise<void> {
+    const state = this.sessions.get(sessionId);
+    if (state) {
+      clearTimeout(state.graceTimer);
+      state.active?.controller.abort('session ended');
+      await state.active?.done;
+      this.sessions.delete(sessionId);
+    }
+    await this.deps.store.endSession(sessionId);
+  }
+
+  /** Stops consuming; replies in flight are cancelled. */
+  async stop(): Promise<void> {
+    await Promise.all(this.subscriptions.splice(0).map((s) => s.close()));
+    for (const state of this.sessions.values()) {
+      clearTimeout(state.graceTimer);
+      state.active?.controller.abort('tutor stopping');
+    }
+    await Promise.all([...this.sessions.values()].map((s) => s.active?.done));
+    this.sessions.clear();
+  }
+
+  private async onSegment(segment: TranscriptSegment): Promise<void> {
+    const state = await this.state(segment.sessionId);
+    if (!state) return;
+    const words = segment.text.trim() !== '';
+    if (words && state.active) this.bargeIn(state);
+    let decision: TurnDecision;
+    if (segment.kind === SegmentKind.SEGMENT_KIND_FINAL) {
+      state.lastFinalAtMs = segment.emittedAtMs || Date.now();
+      decision = state.detector.onFinal(segment.text, segment.endOfTurn);
+    } else {
+      decision = state.detector.onPartial(segment.text);
+    }
+    this.apply(state, decision);
+  }
+
+  private apply(state: SessionState, decision: TurnDecision): void {
+    clearTimeout(state.graceTimer);
+    state.graceTimer = undefined;
+    switch (decision.kind) {
+      case 'listening':
+        return;
+      case 'wait':
+        state.graceTimer = setTimeout(() => this.apply(state, state.detector.onGraceElapsed()), decision.ms);
+        return;
+      case 'end':
+        this.startTurn(state, decision.text);
+        return;
+    }
+  }
+
+  private bargeIn(state: SessionState): void {
+    const active = state.active;
+    if (!active || active.controller.signal.aborted) return;
+    active.controller.abort('barge-in');
+    this.deps.logger.info({ session: state.record.sessionId, turn: active.turnId }, 'barge-in: reply cancelled');
+    this.events.bargeIn?.({ sessionId: state.record.sessionId, turnId: active.turnId, atMs: Date.now() });
+  }
+
+  private startTurn(state: SessionState, text: string): void {
+    const { record } = state;
+    const turn: TutorTurn = {
+      conversationId: record.conversationId,
+      turnId: randomUUID(),
+      courseId: record.courseId,
+      userId: record.userId,
+      text,
+      source: TurnSource.TURN_SOURCE_VOICE,
+      sessionId: record.sessionId,
+      endedAtMs: state.lastFinalAtMs,
+    };
+    const controller = new AbortController();
+    this.events.turn?.({
+      sessionId: record.sessionId,
+      turnId: turn.turnId,
+      text,
+      lastFinalAtMs: state.lastFinalAtMs,
+      decidedAtMs: Date.now(),
+    });
+    const previous = state.active;
+    const done = (async () => {
+      // A barged-in reply finishes (stores what it had) before the next one starts.
+      await previous?.done;
+      await this.deps.bus.publish(tutorTurnsTopic, turn);
+      for await (const chunk of this.deps.tutor.reply(turn, {
+        signal: controller.signal,
+        onTimings: (timings) => this.events.replyTimings?.({ sessionId: record.sessionId, turnId: turn.turnId, timings }),
+      })) {
+        await this.deps.bus.publish(tutorRepliesTopic, chunk);
+      }
+    })()
+      .catch((error: unknown) => {
+        this.deps.logger.error({ err: error, session: record.sessionId, turn: turn.turnId }, 'voice turn failed');
+      })
+      .finally(() => {
+        if (state.active?.turnId === turn.turnId) state.active = undefined;
+      });
+    state.active = { turnId: turn.turnId, controller, done };
+  }
+
+  private async onSpeechAudio(chunk: SpeechAudioChunk): Promise<void> {
+    let sentences = this.spoken.get(chunk.utteranceId);
+    if (!sentences) {
+      if (this.spoken.size >= MAX_TRACKED_UTTERANCES) {
+        const oldest = this.spoken.keys().next().value;
+        if (oldest !== undefined) this.spoken.delete(oldest);
+      }
+      sentences = [];
+      this.spoken.set(chunk.utteranceId, sentences);
+    }
+    if (chunk.text && chunk.pcm.length > 0) sentences.push(chunk.text);
+    if (!chunk.endOfUtterance) return;
+    this.spoken.delete(chunk.utteranceId);
+    const spokenText = sentences.join(' ');
+    await this.deps.store.setSpoken(chunk.utteranceId, spokenText);
+    this.events.spoken?.({ turnId: chunk.utteranceId, spokenText });
+  }
+
+  private async state(sessionId: string): Promise<SessionState | undefined> {
+    const known = this.sessions.get(sessionId);
+    if (known) return known;
+    const unknownAt = this.notTutoring.get(sessionId);
+    if (unknownAt !== undefined && Date.now() - unknownAt < UNKNOWN_SESSION_TTL_MS) return undefined;
+    const record = await this.deps.store.session(sessionId);
+    if (!record || record.endedAt) {
+      if (this.notTutoring.size > 10_000) this.notTutoring.clear();
+      this.notTutoring.set(sessionId, Date.now());
+      return undefined;
+    }
+    // Two segments may have raced through the lookup: keep the first state.
+    const existing = this.sessions.get(sessionId);
+    if (existing) return existing;
+    const state: SessionState = {
+      record,
+      detector: new EndOfTurnDetector(this.deps.endOfTurn),
+      graceTimer: undefined,
+      lastFinalAtMs: 0,
+      active: undefined,
+    };
+    this.sessions.set(sessionId, state);
+    return state;
+  }
+}
