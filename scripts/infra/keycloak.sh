@@ -56,15 +56,30 @@ start() {
   command -v curl >/dev/null || lm_apt_install curl
   if pid="$(running_pid)"; then
     lm_log "Keycloak already runs (pid $pid) on 127.0.0.1:$port"
+    if ! cmp -s "$LM_ROOT/deploy/keycloak/little-monster-realm.json" "$data/import/little-monster-realm.json"; then
+      lm_log "warning: it runs an older realm than deploy/keycloak/little-monster-realm.json; stop and start it to re-import"
+    fi
     return 0
   fi
   if port_open; then
     lm_die "127.0.0.1:$port is taken by another process (not our Keycloak); set LM_KEYCLOAK_PORT"
   fi
   prepare_home
+  local source="$LM_ROOT/deploy/keycloak/little-monster-realm.json"
+  local imported="$data/import/little-monster-realm.json"
+  # Keycloak imports a realm only when it does not exist yet (IGNORE_EXISTING). The repo's realm
+  # file is the source of truth for this dev server: when it changed since the last import, the
+  # data is wiped so the new realm is imported (LM_KEYCLOAK_KEEP_DATA=1 keeps it).
+  if [ -f "$imported" ] && ! cmp -s "$source" "$imported"; then
+    if [ -n "${LM_KEYCLOAK_KEEP_DATA:-}" ]; then
+      lm_log "the realm file changed since the last import; keeping the old realm (LM_KEYCLOAK_KEEP_DATA)"
+    else
+      lm_log "the realm file changed since the last import: wiping Keycloak's data to import it again"
+      rm -rf "$data"
+    fi
+  fi
   mkdir -p "$data/import" "$logs"
-  # The realm is imported on start when it does not exist yet (IGNORE_EXISTING); reset wipes it.
-  cp "$LM_ROOT/deploy/keycloak/little-monster-realm.json" "$data/import/little-monster-realm.json"
+  cp "$source" "$imported"
   [ -f "$logfile" ] && mv -f "$logfile" "$logs/keycloak.previous.log"
   lm_log "starting Keycloak $KEYCLOAK_VERSION on 127.0.0.1:$port (log: $logfile)"
   (

@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
           title: values.title,
           courseId: values.course,
           timestamps: !values['no-timestamps'],
-          settleMs: 2500,
+          finishTimeoutMs: 120_000,
         },
         process.stdout,
       );

@@ -1,6 +1,33 @@
 import { readFileSync } from 'node:fs';
-import { HealthRegistry, createMetricsRegistry, loadConfig, type Logger } from '@lm/kit';
-import { Gateway, gatewayConfigSchema } from '@lm/gateway';
+import { join } from 'node:path';
+import { Db } from '@lm/db';
+import {
+  Gateway,
+  CaptionFanout,
+  SessionStore,
+  gatewayConfigSchema,
+  registerPlatformRoutes,
+  type MediaSignalingPort,
+} from '@lm/gateway';
+import { API_AUDIENCE, createIdentity, seedDevData } from '@lm/identity';
+import {
+  HealthRegistry,
+  LocalTokenIssuer,
+  createMetricsRegistry,
+  loadConfig,
+  type Logger,
+} from '@lm/kit';
+import { TranscriptPersister, TranscriptStore } from '@lm/library';
+import { MediaService, loadMediaConfig, type MediaNotification } from '@lm/media';
+import { SileroVad, WhisperRecognizer } from '@lm/models';
+import { audioTopic, createBus, topics, transcriptsTopic } from '@lm/streams';
+import {
+  DbCheckpointStore,
+  SileroDetector,
+  TranscriberService,
+  WhisperWordRecognizer,
+} from '@lm/transcriber';
+import { embeddedConfigSchema } from './config.js';
 
 export interface EmbeddedPlatform {
   url: string;
@@ -10,29 +37,153 @@ export interface EmbeddedPlatform {
 
 const rootPackage = JSON.parse(
   readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
-) as { version?: string };
+) as {
+  version?: string;
+};
 
-/** Wires every service in one process; each gets its dependencies through its constructor. */
+/**
+ * Every service in one process on embedded defaults: in-memory bus (Kafka when KAFKA_BROKERS is
+ * set), PGlite (PostgreSQL when DATABASE_URL is set), local accounts, models from the cache.
+ * Each service gets its dependencies through its constructor, as it would in its own process.
+ */
 export async function startEmbeddedPlatform(options: {
   logger: Logger;
   env: NodeJS.ProcessEnv;
 }): Promise<EmbeddedPlatform> {
-  const config = loadConfig(gatewayConfigSchema, options.env);
-  const health = new HealthRegistry();
-  const metrics = createMetricsRegistry('embedded');
-  const gateway = new Gateway({
-    config,
-    logger: options.logger.child({ component: 'gateway' }),
-    health,
-    metrics,
-    version: rootPackage.version ?? '0.0.0',
-    mode: 'embedded',
-    components: [{ name: 'gateway', detail: 'HTTP API and status page' }],
-  });
-  const port = await gateway.listen();
-  return {
-    port,
-    url: `http://${config.GATEWAY_HOST}:${port}`,
-    close: () => gateway.close(),
+  const { logger, env } = options;
+  const gatewayConfig = loadConfig(gatewayConfigSchema, env);
+  const config = loadConfig(embeddedConfigSchema, env);
+  const publicUrl =
+    config.LM_PUBLIC_URL ?? `http://${gatewayConfig.GATEWAY_HOST}:${gatewayConfig.GATEWAY_PORT}`;
+  const closers: { name: string; close: () => Promise<void> | void }[] = [];
+  const close = async () => {
+    for (const c of closers.reverse()) {
+      try {
+        await c.close();
+      } catch (error) {
+        logger.error({ err: error, component: c.name }, 'close failed');
+      }
+    }
   };
+
+  try {
+    const health = new HealthRegistry();
+    const metrics = createMetricsRegistry('embedded');
+
+    const db = await Db.open({
+      databaseUrl: config.DATABASE_URL,
+      pgliteDir: join(config.LM_DATA_DIR, 'pglite'),
+    });
+    closers.push({ name: 'database', close: () => db.close() });
+    await db.migrate();
+    health.register('database', () => db.ping());
+
+    const bus = createBus({
+      env,
+      logger: logger.child({ component: 'bus' }),
+      clientId: 'lm-embedded',
+    });
+    closers.push({ name: 'bus', close: () => bus.close() });
+    await bus.ensureTopics(Object.values(topics));
+
+    const issuer = await LocalTokenIssuer.create({
+      issuer: `${publicUrl}/auth`,
+      audience: API_AUDIENCE,
+      keyFile: join(config.LM_DATA_DIR, 'keys', 'token-signing.json'),
+    });
+    const identity = createIdentity({ db, logger, mode: 'local', issuer, logResetLinks: true });
+    if (config.LM_DEV_SEED) {
+      const { created } = await seedDevData(identity);
+      if (created.length > 0) logger.info({ created }, 'development accounts and course seeded');
+    }
+
+    const transcripts = new TranscriptStore(db.kysely);
+    const persister = new TranscriptPersister(bus, transcripts, logger);
+    await persister.start();
+    closers.push({ name: 'transcript-persister', close: () => persister.close() });
+
+    const whisper = await WhisperRecognizer.load(config.LM_WHISPER_MODEL);
+    closers.push({ name: 'whisper', close: () => whisper.close() });
+    const vad = await SileroVad.load();
+    closers.push({ name: 'vad', close: () => vad.close() });
+    const transcriber = new TranscriberService({
+      bus,
+      recognizer: new WhisperWordRecognizer(whisper),
+      createDetector: () => new SileroDetector(vad),
+      checkpoints: new DbCheckpointStore(db.kysely),
+      logger,
+    });
+    await transcriber.start();
+    closers.push({ name: 'transcriber', close: () => transcriber.close() });
+
+    let media: MediaSignalingPort | undefined;
+    if (config.LM_MEDIA_ENABLED) {
+      const service = await MediaService.start({
+        config: loadMediaConfig(env),
+        logger,
+        sink: async (chunk) => {
+          await bus.publish(audioTopic, chunk);
+        },
+      });
+      closers.push({ name: 'media', close: () => service.close() });
+      media = {
+        openRoom: (sessionId) => service.openRoom(sessionId),
+        handle: (context, raw) => service.signaling.handle(context, raw),
+        leave: (context) => service.signaling.leave(context),
+        onNotification: (listener) => {
+          const handler = (event: { sessionId: string; notification: MediaNotification }) =>
+            listener(event.sessionId, event.notification);
+          service.on('notification', handler);
+          return () => service.off('notification', handler);
+        },
+      };
+    }
+
+    const fanout = new CaptionFanout();
+    const tail = await bus.tail(transcriptsTopic, (segment) => fanout.publish(segment));
+    closers.push({ name: 'caption-tail', close: () => tail.close() });
+
+    const sessions = new SessionStore(db.kysely);
+    const gateway = new Gateway({
+      config: gatewayConfig,
+      logger: logger.child({ component: 'gateway' }),
+      health,
+      metrics,
+      version: rootPackage.version ?? '0.0.0',
+      mode: 'embedded',
+      components: [
+        { name: 'bus', detail: bus.kind === 'kafka' ? 'Kafka' : 'in-memory (Kafka semantics)' },
+        {
+          name: 'database',
+          detail: db.kind === 'postgres' ? 'PostgreSQL' : 'PGlite (embedded PostgreSQL)',
+        },
+        { name: 'identity', detail: 'local accounts, tokens signed by the gateway' },
+        {
+          name: 'speech-to-text',
+          detail: `${config.LM_WHISPER_MODEL} (whisper.cpp) with Silero VAD`,
+        },
+        {
+          name: 'media',
+          detail: media ? 'mediasoup WebRTC rooms' : 'disabled (WebSocket ingest only)',
+        },
+      ],
+    });
+    registerPlatformRoutes(gateway, {
+      logger,
+      identity,
+      sessions,
+      transcripts,
+      fanout,
+      media,
+      publishAudio: async (chunk) => {
+        await bus.publish(audioTopic, chunk);
+      },
+    });
+    const port = await gateway.listen();
+    closers.push({ name: 'gateway', close: () => gateway.close() });
+    return { port, url: `http://${gatewayConfig.GATEWAY_HOST}:${port}`, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -1,7 +1,7 @@
 // Tokens issued by a REAL Keycloak (scripts/infra/keycloak.sh, realm deploy/keycloak/little-monster-realm.json)
 // verified by the platform's JwksTokenVerifier against the realm's JWKS. Needs KEYCLOAK_URL and
 // KEYCLOAK_REALM (scripts/test.sh exports them); without them every test here fails.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { AppError, ClientCredentialsTokenSource, JwksTokenVerifier } from '@lm/kit';
 import { API_AUDIENCE, DEV_USERS, keycloakVerifier } from '@lm/identity';
@@ -41,12 +41,17 @@ const code = (p: Promise<unknown>) =>
   );
 
 describe('Keycloak tokens verified from the realm JWKS', () => {
-  let verifier: JwksTokenVerifier;
+  // Built lazily: with the variables unset each test fails on realmBase()'s message (no skips).
+  let cached: JwksTokenVerifier | undefined;
+  const verifierFor = (): JwksTokenVerifier => {
+    realmBase();
+    cached ??= keycloakVerifier({ keycloakUrl: keycloakUrl ?? '', realm: realm ?? '' });
+    return cached;
+  };
 
-  beforeAll(() => {
+  it('has KEYCLOAK_URL and KEYCLOAK_REALM', () => {
     expect(keycloakUrl, 'KEYCLOAK_URL is unset').toBeTruthy();
     expect(realm, 'KEYCLOAK_REALM is unset').toBeTruthy();
-    verifier = keycloakVerifier({ keycloakUrl: keycloakUrl ?? '', realm: realm ?? '' });
   });
 
   it('the realm publishes discovery with the expected issuer and grants', async () => {
@@ -72,7 +77,7 @@ describe('Keycloak tokens verified from the realm JWKS', () => {
     const lecturer = DEV_USERS[0];
     const token = await passwordGrant(lecturer.email, lecturer.password);
     expect(decodeJwt(token).aud).toEqual(expect.arrayContaining([API_AUDIENCE]));
-    const principal = await verifier.verify(token);
+    const principal = await verifierFor().verify(token);
     expect(principal).toMatchObject({
       kind: 'user',
       email: lecturer.email,
@@ -80,7 +85,7 @@ describe('Keycloak tokens verified from the realm JWKS', () => {
       clientId: 'lm-dev-password-grant',
     });
     expect(principal.roles).toEqual(['lecturer']);
-    const student = await verifier.verify(
+    const student = await verifierFor().verify(
       await passwordGrant(DEV_USERS[1].email, DEV_USERS[1].password),
     );
     expect(student.roles).toEqual(['student']);
@@ -94,7 +99,7 @@ describe('Keycloak tokens verified from the realm JWKS', () => {
     };
     claims.realm_access.roles.push('admin');
     const tampered = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
-    expect(await code(verifier.verify(tampered))).toBe('unauthenticated');
+    expect(await code(verifierFor().verify(tampered))).toBe('unauthenticated');
     const otherApi = keycloakVerifier({
       keycloakUrl: keycloakUrl ?? '',
       realm: realm ?? '',
@@ -104,6 +109,7 @@ describe('Keycloak tokens verified from the realm JWKS', () => {
   });
 
   it('refuses a real Keycloak token issued for another API (no lm-api audience)', async () => {
+    realmBase();
     const foreign = ClientCredentialsTokenSource.forKeycloak(
       keycloakUrl ?? '',
       realm ?? '',
@@ -112,10 +118,11 @@ describe('Keycloak tokens verified from the realm JWKS', () => {
     );
     const token = await foreign.token();
     expect(decodeJwt(token).aud ?? []).not.toContain(API_AUDIENCE);
-    expect(await code(verifier.verify(token))).toBe('unauthenticated');
+    expect(await code(verifierFor().verify(token))).toBe('unauthenticated');
   });
 
   it("a service client's client-credentials token maps to kind 'service'", async () => {
+    realmBase();
     const source = ClientCredentialsTokenSource.forKeycloak(
       keycloakUrl ?? '',
       realm ?? '',
@@ -124,7 +131,7 @@ describe('Keycloak tokens verified from the realm JWKS', () => {
     );
     const token = await source.token();
     expect(await source.token(), 'cached until shortly before expiry').toBe(token);
-    const principal = await verifier.verify(token);
+    const principal = await verifierFor().verify(token);
     expect(principal).toMatchObject({ kind: 'service', clientId: 'lm-tutor', roles: [] });
     const wrongSecret = ClientCredentialsTokenSource.forKeycloak(
       keycloakUrl ?? '',

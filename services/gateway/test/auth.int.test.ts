@@ -8,17 +8,24 @@ import {
   callerOf,
   createLogger,
   GrpcServer,
+  serverStreamHandler,
   serviceMetadata,
   unaryHandler,
   withCallerIdentity,
 } from '@lm/kit';
 import { Job, JobsServiceClient, JobsServiceService } from '@lm/proto/jobs/v1/jobs';
+import {
+  SpeechAudioChunk,
+  SpeechServiceClient,
+  SpeechServiceService,
+} from '@lm/proto/speech/v1/speech';
 import { closeWithError } from '../src/ws.js';
 import { IdentityFixture, type Caller } from './support/IdentityFixture.js';
 
 let fx: IdentityFixture;
 let grpc: GrpcServer;
 let grpcClient: InstanceType<typeof JobsServiceClient>;
+let speechClient: InstanceType<typeof SpeechServiceClient>;
 const issuedSecrets: string[] = [];
 
 beforeAll(async () => {
@@ -45,7 +52,8 @@ beforeAll(async () => {
       });
     },
   });
-  grpc = new GrpcServer(createLogger({ service: 'grpc-test', level: 'silent' }));
+  const silent = createLogger({ service: 'grpc-test', level: 'silent' });
+  grpc = new GrpcServer(silent);
   grpc.addService(
     'lm.jobs.v1.JobsService',
     JobsServiceService,
@@ -63,12 +71,30 @@ beforeAll(async () => {
       { verifier: fx.identity.verifier },
     ),
   );
+  // A server-streaming method: refusals must arrive as a status on the stream too.
+  grpc.addService(
+    'lm.speech.v1.SpeechService',
+    SpeechServiceService,
+    withCallerIdentity(
+      SpeechServiceService,
+      {
+        listVoices: unaryHandler(silent, () => Promise.resolve({ voices: [] })),
+        synthesize: serverStreamHandler(silent, async function* (_request, context) {
+          await Promise.resolve();
+          yield SpeechAudioChunk.fromPartial({ utteranceId: callerOf(context.metadata).userId });
+        }),
+      },
+      { verifier: fx.identity.verifier },
+    ),
+  );
   const port = await grpc.listen('127.0.0.1', 0);
   grpcClient = new JobsServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  speechClient = new SpeechServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
 });
 
 afterAll(async () => {
   grpcClient?.close();
+  speechClient?.close();
   await grpc?.close(100);
   await fx?.close();
 });
@@ -78,6 +104,19 @@ function grpcCall(metadata: Metadata): Promise<{ ownerId: string } | ServiceErro
     grpcClient.getJob({ jobId: 'j1' }, metadata, { deadline: Date.now() + 5000 }, (error, job) =>
       resolve(error ?? job),
     );
+  });
+}
+
+/** A server-streaming call: the chunks' utterance ids, or the error status. */
+function grpcStream(metadata: Metadata): Promise<string[] | ServiceError> {
+  return new Promise((resolve) => {
+    const ids: string[] = [];
+    const call = speechClient.synthesize({ text: 'hi', voiceId: '', speed: 1 }, metadata, {
+      deadline: Date.now() + 5000,
+    });
+    call.on('data', (chunk: SpeechAudioChunk) => ids.push(chunk.utteranceId));
+    call.on('error', (error: ServiceError) => resolve(error));
+    call.on('end', () => resolve(ids));
   });
 }
 
@@ -126,6 +165,12 @@ describe('tokens on HTTP, WebSocket and gRPC', () => {
     // …and a service token passes, the handler seeing the caller.
     const service = await grpcCall(await serviceMetadata(fx.identity.serviceTokens('lm-tutor')));
     expect(service).toMatchObject({ ownerId: 'service-lm-tutor' });
+    expect(await grpcStream(await serviceMetadata(fx.identity.serviceTokens('lm-tutor')))).toEqual([
+      'service-lm-tutor',
+    ]);
+    expect(((await grpcStream(bearer(token))) as ServiceError).code).toBe(
+      GrpcStatus.PERMISSION_DENIED,
+    );
   });
 
   it('refuses expired, not-yet-valid, wrong-issuer, wrong-audience, alg none, tampered and foreign-key tokens', async () => {
@@ -144,6 +189,8 @@ describe('tokens on HTTP, WebSocket and gRPC', () => {
       });
       const call = (await grpcCall(bearer(token))) as ServiceError;
       expect(call.code, `gRPC ${what}`).toBe(GrpcStatus.UNAUTHENTICATED);
+      const stream = (await grpcStream(bearer(token))) as ServiceError;
+      expect(stream.code, `gRPC stream ${what}`).toBe(GrpcStatus.UNAUTHENTICATED);
     }
     // No token at all.
     expect((await fx.fetch('GET', '/api/me')).status).toBe(401);
@@ -573,7 +620,7 @@ describe('hostile and oversized input', () => {
 });
 
 describe('logs', () => {
-  it('carry no password, token or password hash', async () => {
+  it('carry no password, token or password hash', () => {
     const all = fx.logs.join('');
     expect(all.length).toBeGreaterThan(0);
     expect(all).toContain('login');

@@ -46,6 +46,7 @@ function segment(
     emittedAtMs: 1,
     audioCapturedAtMs: 1,
     endOfTurn: false,
+    streamEnded: false,
   };
 }
 

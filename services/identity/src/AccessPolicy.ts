@@ -45,6 +45,15 @@ export class AccessPolicy {
     return row?.role;
   }
 
+  /** The shape the gateway's SessionPolicy asks (CourseMembership). */
+  async isMember(principal: Principal | string, courseId: string): Promise<boolean> {
+    return (await this.courseRole(principal, courseId)) !== undefined;
+  }
+
+  async isLecturer(principal: Principal | string, courseId: string): Promise<boolean> {
+    return (await this.courseRole(principal, courseId)) === 'lecturer';
+  }
+
   /** Ids of every course whose content the principal may see. */
   async courseIdsVisibleTo(principal: Principal | string): Promise<string[]> {
     const userId = userIdOf(principal);

@@ -56,7 +56,8 @@ export function serverStreamHandler<Req, Res>(
         }
         call.end();
       } catch (error) {
-        call.destroy(toServiceError(error, logger));
+        // grpc-js sends the status from its own 'error' listener; destroy() would drop it.
+        call.emit('error', toServiceError(error, logger));
       }
     })();
   };

@@ -230,6 +230,27 @@ export class StreamTranscriber {
     return out;
   }
 
+  /** The last segment of a stream: an empty final saying nothing more will come. */
+  streamEndedMarker(now = Date.now()): TranscriptSegment {
+    const at = Math.round(this.buffer.endMs);
+    return {
+      sessionId: this.sessionId,
+      streamId: this.streamId,
+      segmentIndex: this.numbering.take(),
+      revision: 0,
+      kind: SegmentKind.SEGMENT_KIND_FINAL,
+      text: '',
+      words: [],
+      startMs: at,
+      endMs: at,
+      language: this.options.language,
+      emittedAtMs: now,
+      audioCapturedAtMs: this.lastCapturedAtMs,
+      endOfTurn: true,
+      streamEnded: true,
+    };
+  }
+
   private segment(
     kind: SegmentKind,
     words: readonly TimedWord[],
@@ -269,6 +290,7 @@ export class StreamTranscriber {
       emittedAtMs: now,
       audioCapturedAtMs: job.capturedAtMs,
       endOfTurn,
+      streamEnded: false,
     };
   }
 

@@ -178,7 +178,9 @@ export class TranscriberService {
     });
   }
 
+  /** Tells every consumer the stream is fully transcribed, then remembers it ended. */
   private async finish(stream: StreamTranscriber): Promise<void> {
+    await this.options.bus.publish(transcriptsTopic, stream.streamEndedMarker());
     await this.checkpoint(stream, true);
     this.forget(stream);
     this.finishedStreams += 1;

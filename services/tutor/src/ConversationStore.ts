@@ -108,6 +108,16 @@ export class ConversationStore {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  /** The turn's reply was cut short after it was generated (barge-in while it was spoken). */
+  async markCancelled(turnId: string): Promise<void> {
+    await this.db
+      .updateTable('messages')
+      .set({ cancelled: true })
+      .where('turn_id', '=', turnId)
+      .where('role', '=', 'assistant')
+      .execute();
+  }
+
   /** Messages oldest first; `limit` keeps the newest ones. */
   async messages(conversationId: string, options: { limit?: number } = {}): Promise<StoredMessage[]> {
     let query = this.db

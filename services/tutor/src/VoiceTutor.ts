@@ -47,7 +47,21 @@ interface SessionState {
   detector: EndOfTurnDetector;
   graceTimer: NodeJS.Timeout | undefined;
   lastFinalAtMs: number;
-  active: { turnId: string; controller: AbortController; done: Promise<void> } | undefined;
+  /** The reply being generated or spoken (until the speech service reports its end). */
+  active: ActiveReply | undefined;
+}
+
+interface ActiveReply {
+  turnId: string;
+  conversationId: string;
+  controller: AbortController;
+  /** Settles when generation has finished (completed, cancelled or failed). */
+  done: Promise<void>;
+  generating: boolean;
+  /** Sequence of the last reply chunk published. */
+  lastSequence: number;
+  /** A cancel was sent after generation had finished (while it was being spoken). */
+  stopSent: boolean;
 }
 
 /** How long "this session is not a tutoring room" is remembered (lectures send many segments). */
@@ -169,10 +183,33 @@ export class VoiceTutor {
 
   private bargeIn(state: SessionState): void {
     const active = state.active;
-    if (!active || active.controller.signal.aborted) return;
-    active.controller.abort('barge-in');
+    if (!active || active.controller.signal.aborted || active.stopSent) return;
+    if (active.generating) {
+      // The reply generator ends with a cancelled chunk, which also stops the speech.
+      active.controller.abort('barge-in');
+    } else {
+      // Fully generated but still being spoken: only the speech has to stop.
+      active.stopSent = true;
+      void this.stopSpeaking(state.record.sessionId, active);
+    }
     this.deps.logger.info({ session: state.record.sessionId, turn: active.turnId }, 'barge-in: reply cancelled');
     this.events.bargeIn?.({ sessionId: state.record.sessionId, turnId: active.turnId, atMs: Date.now() });
+  }
+
+  private async stopSpeaking(sessionId: string, active: ActiveReply): Promise<void> {
+    try {
+      await this.deps.bus.publish(tutorRepliesTopic, {
+        conversationId: active.conversationId,
+        turnId: active.turnId,
+        sequence: active.lastSequence + 1,
+        body: { $case: 'cancelled', value: { reason: 'barge-in' } },
+        sessionId,
+        emittedAtMs: Date.now(),
+      });
+      await this.deps.store.markCancelled(active.turnId);
+    } catch (error) {
+      this.deps.logger.error({ err: error, session: sessionId, turn: active.turnId }, 'stopping speech failed');
+    }
   }
 
   private startTurn(state: SessionState, text: string): void {
@@ -196,7 +233,16 @@ export class VoiceTutor {
       decidedAtMs: Date.now(),
     });
     const previous = state.active;
-    const done = (async () => {
+    const active: ActiveReply = {
+      turnId: turn.turnId,
+      conversationId: turn.conversationId,
+      controller,
+      done: Promise.resolve(),
+      generating: true,
+      lastSequence: -1,
+      stopSent: false,
+    };
+    active.done = (async () => {
       // A barged-in reply finishes (stores what it had) before the next one starts.
       await previous?.done;
       await this.deps.bus.publish(tutorTurnsTopic, turn);
@@ -205,15 +251,18 @@ export class VoiceTutor {
         onTimings: (timings) => this.events.replyTimings?.({ sessionId: record.sessionId, turnId: turn.turnId, timings }),
       })) {
         await this.deps.bus.publish(tutorRepliesTopic, chunk);
+        active.lastSequence = chunk.sequence;
       }
     })()
       .catch((error: unknown) => {
         this.deps.logger.error({ err: error, session: record.sessionId, turn: turn.turnId }, 'voice turn failed');
       })
       .finally(() => {
-        if (state.active?.turnId === turn.turnId) state.active = undefined;
+        active.generating = false;
+        // A cancelled reply is over; a finished one stays active while it is spoken.
+        if (controller.signal.aborted && state.active === active) state.active = undefined;
       });
-    state.active = { turnId: turn.turnId, controller, done };
+    state.active = active;
   }
 
   private async onSpeechAudio(chunk: SpeechAudioChunk): Promise<void> {
@@ -229,6 +278,8 @@ export class VoiceTutor {
     if (chunk.text && chunk.pcm.length > 0) sentences.push(chunk.text);
     if (!chunk.endOfUtterance) return;
     this.spoken.delete(chunk.utteranceId);
+    const state = this.sessions.get(chunk.sessionId);
+    if (state?.active?.turnId === chunk.utteranceId && !state.active.generating) state.active = undefined;
     const spokenText = sentences.join(' ');
     await this.deps.store.setSpoken(chunk.utteranceId, spokenText);
     this.events.spoken?.({ turnId: chunk.utteranceId, spokenText });

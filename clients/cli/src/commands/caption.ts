@@ -10,22 +10,28 @@ export interface CaptionOptions {
   title?: string | undefined;
   courseId?: string | undefined;
   timestamps: boolean;
-  /** How long to wait for the last captions after the audio ended. */
-  settleMs: number;
+  /** How long to wait for the transcript to complete after the audio ended. */
+  finishTimeoutMs: number;
+}
+
+/** A caption as the gateway's viewer feed sends it (docs/api.md). */
+export interface ReceivedCaption {
+  kind: 'partial' | 'final';
+  streamId: string;
+  segmentIndex: number;
+  text: string;
+  startMs: number;
+  endMs: number;
+  audioCapturedAtMs: number;
+  emittedAtMs: number;
+  streamEnded: boolean;
+  /** When this client received it (ms since epoch). */
+  receivedAtMs: number;
 }
 
 interface CaptionFrame {
   type: string;
-  caption?: {
-    kind: 'partial' | 'final';
-    segmentIndex: number;
-    text: string;
-    startMs: number;
-    endMs: number;
-    audioCapturedAtMs: number;
-    emittedAtMs: number;
-  };
-  finals?: unknown[];
+  caption?: Omit<ReceivedCaption, 'receivedAtMs'>;
   code?: string;
   message?: string;
 }
@@ -33,9 +39,13 @@ interface CaptionFrame {
 export interface CaptionRunResult {
   sessionId: string;
   finals: { segmentIndex: number; text: string; startMs: number; endMs: number }[];
+  /** Every caption received, in order, with its receive time (benchmarks compute latencies from it). */
+  captions: ReceivedCaption[];
   audioMs: number;
-  /** Wall-clock delay from sending a word's audio to the first caption containing it is measured by the benchmark; here: receive delay of captions after their newest audio was sent. */
-  captionDelaysMs: { partial: number[]; final: number[] };
+  /** Wall-clock time the first audio frame was sent (stream time 0). */
+  sendStartedAtMs: number;
+  /** The transcript was complete (the stream-ended marker arrived) before the timeout. */
+  complete: boolean;
 }
 
 const FRAME_MS = 100;
@@ -45,7 +55,7 @@ const FRAME_BYTES = (16_000 * 2 * FRAME_MS) / 1000;
 export async function runCaption(
   client: GatewayClient,
   options: CaptionOptions,
-  out: NodeJS.WriteStream,
+  out: { write(text: string): unknown; isTTY?: boolean; columns?: number },
 ): Promise<CaptionRunResult> {
   if (!existsSync(options.file)) throw new Error(`No such file: ${options.file}`);
   const pcm = await decodeToPcm16k(createReadStream(options.file));
@@ -56,12 +66,10 @@ export async function runCaption(
     ...(options.courseId ? { courseId: options.courseId } : {}),
   });
   const renderer = new CaptionRenderer(out, { timestamps: options.timestamps });
-  const finals = new Map<
-    number,
-    { segmentIndex: number; text: string; startMs: number; endMs: number }
-  >();
-  const delays = { partial: [] as number[], final: [] as number[] };
-  let lastCaptionAt = Date.now();
+  const captions: ReceivedCaption[] = [];
+  let streamId: string | undefined;
+  let markTranscribed: () => void = () => undefined;
+  const transcribed = new Promise<void>((resolve) => (markTranscribed = resolve));
 
   const viewer = await client.openSocket(`/ws/captions/${session.id}`);
   viewer.on('message', (data: Buffer) => {
@@ -71,17 +79,13 @@ export async function runCaption(
       return;
     }
     if (frame.type !== 'caption' || !frame.caption) return;
-    lastCaptionAt = Date.now();
-    const c = frame.caption;
-    if (c.audioCapturedAtMs > 0) delays[c.kind].push(Date.now() - c.audioCapturedAtMs);
-    if (c.kind === 'final' && c.text.trim())
-      finals.set(c.segmentIndex, {
-        segmentIndex: c.segmentIndex,
-        text: c.text,
-        startMs: c.startMs,
-        endMs: c.endMs,
-      });
-    renderer.render(c);
+    const caption = { ...frame.caption, receivedAtMs: Date.now() };
+    captions.push(caption);
+    if (caption.streamEnded) {
+      if (caption.streamId === streamId) markTranscribed();
+      return;
+    }
+    renderer.render(caption);
   });
 
   const ingest = await client.openSocket(`/ws/ingest/${session.id}?format=pcm16`);
@@ -91,7 +95,9 @@ export async function runCaption(
         type: string;
         code?: string;
         message?: string;
+        streamId?: string;
       };
+      if (message.type === 'ready') streamId = message.streamId;
       if (message.type === 'ended') resolve();
       if (message.type === 'error')
         reject(new Error(`ingest refused: ${message.code ?? ''} ${message.message ?? ''}`));
@@ -102,11 +108,10 @@ export async function runCaption(
   });
   ended.catch(() => undefined);
 
-  const started = Date.now();
+  const sendStartedAtMs = Date.now();
   for (let offset = 0, frame = 0; offset < bytes.length; offset += FRAME_BYTES, frame++) {
     if (!options.fast) {
-      const due = started + frame * FRAME_MS;
-      const wait = due - Date.now();
+      const wait = sendStartedAtMs + frame * FRAME_MS - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     }
     await new Promise<void>((resolve, reject) =>
@@ -118,17 +123,42 @@ export async function runCaption(
   ingest.send(JSON.stringify({ type: 'end' }));
   await ended;
 
-  // The last words are finalised after the end of the audio: wait until captions settle.
-  const deadline = Date.now() + options.settleMs * 4;
-  while (Date.now() < deadline && Date.now() - lastCaptionAt < options.settleMs)
-    await new Promise((r) => setTimeout(r, 100));
+  // The last words are finalised after the end of the audio: wait for the transcriber to say the
+  // stream is complete (bounded, in case it is overloaded or gone).
+  let timer: NodeJS.Timeout | undefined;
+  const complete = await Promise.race([
+    transcribed.then(() => true),
+    new Promise<boolean>(
+      (resolve) => (timer = setTimeout(() => resolve(false), options.finishTimeoutMs)),
+    ),
+  ]);
+  clearTimeout(timer);
   renderer.finish();
+  if (!complete)
+    out.write(
+      `(the transcript was not complete after ${Math.round(options.finishTimeoutMs / 1000)} s; showing what arrived)\n`,
+    );
   viewer.close();
   await client.endSession(session.id);
+  const finals = new Map<
+    number,
+    { segmentIndex: number; text: string; startMs: number; endMs: number }
+  >();
+  for (const c of captions) {
+    if (c.kind === 'final' && c.text.trim())
+      finals.set(c.segmentIndex, {
+        segmentIndex: c.segmentIndex,
+        text: c.text,
+        startMs: c.startMs,
+        endMs: c.endMs,
+      });
+  }
   return {
     sessionId: session.id,
     finals: [...finals.values()].sort((a, b) => a.segmentIndex - b.segmentIndex),
+    captions,
     audioMs: (pcm.length * 1000) / 16_000,
-    captionDelaysMs: delays,
+    sendStartedAtMs,
+    complete,
   };
 }

@@ -57,8 +57,11 @@ export class CaptionFanout {
         return;
       }
       channel.lastFinalIndex = Math.max(channel.lastFinalIndex, caption.segmentIndex);
-      channel.history.push(caption);
-      if (channel.history.length > this.options.historySize) channel.history.shift();
+      // Empty finals only mark the end of an utterance or stream: live viewers get them, history does not.
+      if (caption.text.trim() !== '') {
+        channel.history.push(caption);
+        if (channel.history.length > this.options.historySize) channel.history.shift();
+      }
     }
     for (const viewer of channel.viewers) {
       if (viewer.isClosed) {

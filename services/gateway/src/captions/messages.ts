@@ -10,6 +10,8 @@ export type CaptionServerMessage =
 
 export interface CaptionView {
   sessionId: string;
+  /** The audio stream it transcribes (a WebRTC producer, or an ingest connection). */
+  streamId: string;
   segmentIndex: number;
   revision: number;
   kind: 'partial' | 'final';
@@ -23,11 +25,14 @@ export interface CaptionView {
   audioCapturedAtMs: number;
   /** When this gateway read it from the bus. */
   fannedOutAtMs: number;
+  /** Marks the end of a stream: its transcript is complete (the text is empty). */
+  streamEnded: boolean;
 }
 
 export function toCaptionView(segment: TranscriptSegment, fannedOutAtMs: number): CaptionView {
   return {
     sessionId: segment.sessionId,
+    streamId: segment.streamId,
     segmentIndex: segment.segmentIndex,
     revision: segment.revision,
     kind: segment.kind === SegmentKind.SEGMENT_KIND_FINAL ? 'final' : 'partial',
@@ -43,5 +48,6 @@ export function toCaptionView(segment: TranscriptSegment, fannedOutAtMs: number)
     emittedAtMs: segment.emittedAtMs,
     audioCapturedAtMs: segment.audioCapturedAtMs,
     fannedOutAtMs,
+    streamEnded: segment.streamEnded,
   };
 }

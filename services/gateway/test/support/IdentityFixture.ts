@@ -237,7 +237,7 @@ export class IdentityFixture {
         .sign(signingKey);
     const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
     const valid = await sign(claims);
-    const [header, payload, signature] = valid.split('.') as [string, string, string];
+    const [header, , signature] = valid.split('.') as [string, string, string];
     const foreign = await generateKeyPair('RS256');
     const adminPayload = b64({ ...claims, realm_access: { roles: ['admin'] } });
     return {

@@ -100,7 +100,8 @@ export function withCallerIdentity<Impl extends UntypedServiceImplementation>(
       ) => {
         check(call.metadata).then(
           () => handler(call),
-          (error: unknown) => call.destroy(toServiceError(error, options.logger)),
+          // grpc-js sends the status from its own 'error' listener; destroy() would drop it.
+          (error: unknown) => call.emit('error', toServiceError(error, options.logger)),
         );
       };
     }

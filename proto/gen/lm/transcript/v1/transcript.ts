@@ -149,6 +149,8 @@ export interface TranscriptSegment {
   audioCapturedAtMs: number;
   /** For tutoring: the student's turn ended with this final. */
   endOfTurn: boolean;
+  /** The stream is fully transcribed: nothing more will come for this stream_id (text is empty). */
+  streamEnded: boolean;
 }
 
 /** A whole transcript, as stored. */
@@ -311,6 +313,7 @@ function createBaseTranscriptSegment(): TranscriptSegment {
     emittedAtMs: 0,
     audioCapturedAtMs: 0,
     endOfTurn: false,
+    streamEnded: false,
   };
 }
 
@@ -354,6 +357,9 @@ export const TranscriptSegment: MessageFns<TranscriptSegment> = {
     }
     if (message.endOfTurn !== false) {
       writer.uint32(104).bool(message.endOfTurn);
+    }
+    if (message.streamEnded !== false) {
+      writer.uint32(112).bool(message.streamEnded);
     }
     return writer;
   },
@@ -475,6 +481,14 @@ export const TranscriptSegment: MessageFns<TranscriptSegment> = {
             message.endOfTurn = reader.bool();
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.streamEnded = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -534,6 +548,11 @@ export const TranscriptSegment: MessageFns<TranscriptSegment> = {
         : isSet(object.end_of_turn)
         ? globalThis.Boolean(object.end_of_turn)
         : false,
+      streamEnded: isSet(object.streamEnded)
+        ? globalThis.Boolean(object.streamEnded)
+        : isSet(object.stream_ended)
+        ? globalThis.Boolean(object.stream_ended)
+        : false,
     };
   },
 
@@ -578,6 +597,9 @@ export const TranscriptSegment: MessageFns<TranscriptSegment> = {
     if (message.endOfTurn !== false) {
       obj.endOfTurn = message.endOfTurn;
     }
+    if (message.streamEnded !== false) {
+      obj.streamEnded = message.streamEnded;
+    }
     return obj;
   },
 
@@ -599,6 +621,7 @@ export const TranscriptSegment: MessageFns<TranscriptSegment> = {
     message.emittedAtMs = object.emittedAtMs ?? 0;
     message.audioCapturedAtMs = object.audioCapturedAtMs ?? 0;
     message.endOfTurn = object.endOfTurn ?? false;
+    message.streamEnded = object.streamEnded ?? false;
     return message;
   },
 };

@@ -1,0 +1,127 @@
+import type { FastifyRequest } from 'fastify';
+import { AppError, type Logger, type Principal } from '@lm/kit';
+import type { Identity } from '@lm/identity';
+import type { TranscriptStore } from '@lm/library';
+import type { AudioChunk } from '@lm/proto/audio/v1/audio';
+import { registerIdentityRoutes } from './auth/identityRoutes.js';
+import type { CaptionFanout } from './captions/CaptionFanout.js';
+import { registerCaptionRoutes } from './captions/captionRoutes.js';
+import type { CaptionView } from './captions/messages.js';
+import type { Gateway } from './Gateway.js';
+import { registerIngestRoutes } from './ingest/ingestRoutes.js';
+import { registerRtcRoutes, type MediaSignalingPort } from './rtc/rtcRoutes.js';
+import { SessionPolicy, type CourseMembership } from './sessions/SessionPolicy.js';
+import { registerSessionRoutes } from './sessions/sessionRoutes.js';
+import type { LiveSession, SessionStore } from './sessions/SessionStore.js';
+
+export interface PlatformRouteDeps {
+  logger: Logger;
+  identity: Identity;
+  sessions: SessionStore;
+  transcripts: TranscriptStore;
+  fanout: CaptionFanout;
+  publishAudio(chunk: AudioChunk): Promise<void>;
+  /** The media service (in process, or its client); without it WebRTC signaling is not offered. */
+  media?: MediaSignalingPort | undefined;
+  /** After a session ended: close its room, tell viewers, index its transcript. */
+  onSessionEnded?(session: LiveSession): Promise<void> | void;
+  keycloakIssuer?: string | undefined;
+}
+
+/** Course questions answered by the identity package's AccessPolicy. */
+export function courseMembership(identity: Identity): CourseMembership {
+  return {
+    isLecturer: async (principal, courseId) =>
+      (await identity.policy.courseRole(principal, courseId)) === 'lecturer',
+    isMember: async (principal, courseId) =>
+      (await identity.policy.courseRole(principal, courseId)) !== undefined,
+  };
+}
+
+/** Every API route of the gateway, wired to the platform's services. */
+export function registerPlatformRoutes(gateway: Gateway, deps: PlatformRouteDeps): void {
+  const policy = new SessionPolicy(courseMembership(deps.identity));
+  gateway.addRoutes((app) => {
+    const authenticator = registerIdentityRoutes(app, {
+      identity: deps.identity,
+      logger: deps.logger,
+      keycloakIssuer: deps.keycloakIssuer,
+    });
+    const authenticate = (request: FastifyRequest): Promise<Principal> =>
+      authenticator.authenticate(request);
+    const liveSessionFor = async (request: FastifyRequest, sessionId: string) => {
+      const principal = await authenticate(request);
+      return { principal, session: await deps.sessions.get(sessionId) };
+    };
+
+    registerSessionRoutes(app, {
+      sessions: deps.sessions,
+      transcripts: deps.transcripts,
+      policy,
+      authenticate,
+      onEnded: async (session) => {
+        deps.fanout.end(session.id);
+        await deps.onSessionEnded?.(session);
+      },
+    });
+
+    registerCaptionRoutes(app, {
+      fanout: deps.fanout,
+      logger: deps.logger,
+      storedFinals: async (sessionId) =>
+        toCaptionViews(sessionId, await deps.transcripts.finals(sessionId, { limit: 50 })),
+      authorizeViewer: async (request, sessionId) => {
+        const { principal, session } = await liveSessionFor(request, sessionId);
+        await policy.assertCanView(principal, session);
+      },
+    });
+
+    registerIngestRoutes(app, {
+      logger: deps.logger,
+      publishAudio: deps.publishAudio,
+      authorizePublisher: async (request, sessionId) => {
+        const { principal, session } = await liveSessionFor(request, sessionId);
+        // Someone else's session looks like no session at all.
+        await policy.assertCanView(principal, session);
+        policy.assertCanPublish(principal, session);
+      },
+    });
+
+    const media = deps.media;
+    if (media) {
+      registerRtcRoutes(app, {
+        media,
+        logger: deps.logger,
+        authorizePeer: async (request, sessionId, role) => {
+          const { principal, session } = await liveSessionFor(request, sessionId);
+          await policy.assertCanView(principal, session);
+          if (role === 'publisher') policy.assertCanPublish(principal, session);
+          else if (session.status !== 'live')
+            throw new AppError('failed_precondition', 'The session has ended');
+          return { peerId: `${principal.userId}:${Math.random().toString(36).slice(2, 8)}` };
+        },
+      });
+    }
+  });
+}
+
+function toCaptionViews(
+  sessionId: string,
+  finals: Awaited<ReturnType<TranscriptStore['finals']>>,
+): CaptionView[] {
+  return finals.map((f) => ({
+    sessionId,
+    streamId: '',
+    segmentIndex: f.segmentIndex,
+    revision: 0,
+    kind: 'final',
+    text: f.text,
+    startMs: f.startMs,
+    endMs: f.endMs,
+    words: f.words,
+    emittedAtMs: 0,
+    audioCapturedAtMs: 0,
+    fannedOutAtMs: 0,
+    streamEnded: false,
+  }));
+}

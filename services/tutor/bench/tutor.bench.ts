@@ -1,0 +1,152 @@
+// npm run bench:tutor — retrieval recall@5, embedded LLM latency, TTS real-time factor, and the
+// tutor's share of voice-to-voice latency (final transcript → first audio chunk sent), all on
+// the embedded defaults with the real models. Prints a table.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Db } from '@lm/db';
+import { createLogger } from '@lm/kit';
+import { EmbeddedVectorStore, MaterialLibrary, libraryDb } from '@lm/library';
+import { SentenceEmbedder } from '@lm/models';
+import { SegmentKind } from '@lm/proto/transcript/v1/transcript';
+import { TurnSource } from '@lm/proto/tutor/v1/tutor';
+import { PiperSynthesizer, ReplySpeaker } from '@lm/speech';
+import { MemoryBus, speechAudioTopic, transcriptsTopic } from '@lm/streams';
+import { ConversationStore, ExtractiveLlm, TutorService, VoiceTutor, tutorDb, type ReplyTimings } from '@lm/tutor';
+import { STUDY_TEXTS } from './studyTexts.js';
+
+const logger = createLogger({ service: 'bench-tutor', level: 'warn' });
+const rows: [string, string, string][] = [];
+const row = (what: string, value: string, target = '') => rows.push([what, value, target]);
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+const ms = (v: number) => `${Math.round(v)} ms`;
+const p50p95 = (values: number[]) => `p50 ${ms(percentile(values, 50))} / p95 ${ms(percentile(values, 95))}`;
+
+const dir = mkdtempSync(join(tmpdir(), 'lm-bench-tutor-'));
+const db = await Db.open({ pgliteDir: dir });
+await db.migrate();
+const vectors = await EmbeddedVectorStore.fromPglite(db.pglite!);
+const embedder = await SentenceEmbedder.load();
+const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
+
+// 1. Indexing and retrieval recall@5.
+let started = performance.now();
+for (const text of STUDY_TEXTS) {
+  await library.upload({ courseId: text.courseId, ownerId: 'bench', filename: text.filename, data: Buffer.from(text.markdown) });
+}
+row('index 3 study texts (parse, chunk, embed, store)', ms(performance.now() - started));
+let found = 0;
+let total = 0;
+const searchMs: number[] = [];
+const misses: string[] = [];
+for (const text of STUDY_TEXTS) {
+  for (const qa of text.questions) {
+    const { hits, timings } = await library.searcher.searchTimed(qa.question, { courseIds: [text.courseId], limit: 5 });
+    searchMs.push(timings.totalMs);
+    total += 1;
+    if (hits.some((h) => h.text.includes(qa.answer))) found += 1;
+    else misses.push(qa.question);
+  }
+}
+row(`retrieval recall@5 (${total} questions)`, (found / total).toFixed(2), '≥ 0.90');
+row('hybrid search latency', p50p95(searchMs));
+
+// 2. Embedded LLM (extractive) through the tutor: retrieval, first token, first sentence.
+const store = new ConversationStore(tutorDb(db.kysely));
+const tutor = new TutorService({ store, retriever: library, llm: new ExtractiveLlm(embedder), logger });
+const timings: ReplyTimings[] = [];
+let answered = 0;
+for (const text of STUDY_TEXTS) {
+  const conversation = await tutor.createConversation({ userId: 'bench', courseId: text.courseId });
+  for (const qa of text.questions) {
+    let done = '';
+    for await (const chunk of tutor.reply(
+      { conversationId: conversation.id, turnId: crypto.randomUUID(), courseId: text.courseId, userId: 'bench', text: qa.question, source: TurnSource.TURN_SOURCE_TEXT, sessionId: '', endedAtMs: Date.now() },
+      { onTimings: (t) => timings.push(t) },
+    )) {
+      if (chunk.body?.$case === 'done') done = chunk.body.value.text;
+    }
+    if (done.includes(qa.answer)) answered += 1;
+  }
+}
+row('tutor retrieval (in reply)', p50p95(timings.map((t) => t.retrievalMs)));
+row('first token (extractive LLM)', p50p95(timings.map((t) => t.firstTokenMs ?? NaN)));
+row('first sentence', p50p95(timings.map((t) => t.firstSentenceMs ?? NaN)));
+row('answers quoting the expected passage', `${answered}/${total}`);
+
+// 3. TTS real-time factor (synthesis time / audio duration), per sentence.
+const synthesizer = new PiperSynthesizer();
+await synthesizer.warm();
+const sentences = STUDY_TEXTS.flatMap((t) => t.questions.slice(0, 4).map((q) => q.question));
+let synthMs = 0;
+let audioMs = 0;
+const firstSentenceSynth: number[] = [];
+for (const sentence of sentences) {
+  started = performance.now();
+  const speech = await synthesizer.synthesize(sentence, {});
+  const took = performance.now() - started;
+  synthMs += took;
+  firstSentenceSynth.push(took);
+  audioMs += (speech.pcm.length / speech.sampleRate) * 1000;
+}
+row(`TTS real-time factor (${sentences.length} sentences)`, (synthMs / audioMs).toFixed(3), '≤ 0.3');
+row('TTS time per sentence', p50p95(firstSentenceSynth));
+
+// 4. Tutor + speech share of voice-to-voice: final with end_of_turn published → first audio
+//    chunk on lm.speech-audio.v1 (MemoryBus). Add the transcriber's end-of-speech → final time
+//    for the whole figure. Each answer is cut by a barge-in as soon as it is heard.
+const bus = new MemoryBus();
+const voice = new VoiceTutor({ bus, tutor, store, logger });
+const speaker = new ReplySpeaker({ bus, synthesizer, logger });
+await voice.start();
+await speaker.start();
+const firstAudio = new Map<string, number>();
+const lastAudio = new Map<string, number>();
+await bus.tail(speechAudioTopic, (chunk) => {
+  if (chunk.pcm.length === 0) return;
+  if (!firstAudio.has(chunk.sessionId)) firstAudio.set(chunk.sessionId, performance.now());
+  lastAudio.set(chunk.sessionId, performance.now());
+});
+const turnToAudio: number[] = [];
+const bargeInStop: number[] = [];
+for (const [i, qa] of STUDY_TEXTS.flatMap((t) => t.questions.map((q) => ({ ...q, courseId: t.courseId }))).entries()) {
+  if (i >= 15) break;
+  const sessionId = `bench-room-${i}`;
+  await voice.openSession({ sessionId, userId: 'bench', courseId: qa.courseId });
+  const segment = (kind: SegmentKind, text: string, endOfTurn: boolean) => ({
+    sessionId, streamId: 'mic', segmentIndex: 0, revision: kind === SegmentKind.SEGMENT_KIND_FINAL ? 1 : 0, kind, text, words: [],
+    startMs: 0, endMs: 0, language: 'en', emittedAtMs: Date.now(), audioCapturedAtMs: Date.now(), endOfTurn,
+  });
+  const t0 = performance.now();
+  await bus.publish(transcriptsTopic, segment(SegmentKind.SEGMENT_KIND_FINAL, qa.question, true));
+  while (!firstAudio.has(sessionId)) await new Promise((r) => setTimeout(r, 2));
+  turnToAudio.push((firstAudio.get(sessionId) ?? NaN) - t0);
+  await new Promise((r) => setTimeout(r, 400));
+  const bargeAt = performance.now();
+  await bus.publish(transcriptsTopic, { ...segment(SegmentKind.SEGMENT_KIND_PARTIAL, 'wait', false), segmentIndex: 1 });
+  await new Promise((r) => setTimeout(r, 600));
+  bargeInStop.push(Math.max(0, (lastAudio.get(sessionId) ?? bargeAt) - bargeAt));
+  await voice.endSession(sessionId);
+}
+row('final (end of turn) → first audio chunk sent', p50p95(turnToAudio), 'part of ≤ 1.0 s / 1.8 s');
+row('barge-in → last audio chunk sent', p50p95(bargeInStop), 'playback stop ≤ 300 ms');
+row('voice-to-voice (end of speech → first audio)', 'needs the transcriber in the loop: not measured here', '');
+
+await speaker.stop();
+await voice.stop();
+await bus.close();
+await synthesizer.close();
+await embedder.close();
+await db.close();
+rmSync(dir, { recursive: true, force: true });
+
+const width = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length)), Math.max(...rows.map((r) => r[2].length))];
+const line = (r: [string, string, string]) => `| ${r.map((c, i) => c.padEnd(width[i] ?? 0)).join(' | ')} |`;
+console.log(line(['measure', 'value', 'target']));
+console.log(`|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of rows) console.log(line(r));
+if (misses.length > 0) console.log(`\nmissed at recall@5: ${misses.join(' / ')}`);
