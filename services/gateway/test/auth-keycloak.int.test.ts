@@ -1,10 +1,27 @@
 // Tokens issued by a REAL Keycloak (scripts/infra/keycloak.sh, realm deploy/keycloak/little-monster-realm.json)
 // verified by the platform's JwksTokenVerifier against the realm's JWKS. Needs KEYCLOAK_URL and
 // KEYCLOAK_REALM (scripts/test.sh exports them); without them every test here fails.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
-import { AppError, ClientCredentialsTokenSource, JwksTokenVerifier } from '@lm/kit';
-import { API_AUDIENCE, DEV_USERS, keycloakVerifier } from '@lm/identity';
+import {
+  AppError,
+  ClientCredentialsTokenSource,
+  createLogger,
+  createMetricsRegistry,
+  HealthRegistry,
+  JwksTokenVerifier,
+  loadConfig,
+} from '@lm/kit';
+import { Db } from '@lm/db';
+import {
+  API_AUDIENCE,
+  createIdentity,
+  DEV_COURSE,
+  DEV_USERS,
+  keycloakVerifier,
+  seedDevData,
+} from '@lm/identity';
+import { Gateway, gatewayConfigSchema, registerIdentityRoutes } from '../src/index.js';
 
 const keycloakUrl = process.env.KEYCLOAK_URL;
 const realm = process.env.KEYCLOAK_REALM;
@@ -150,5 +167,92 @@ describe('Keycloak tokens verified from the realm JWKS', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { device_code?: string; user_code?: string };
     expect(body.user_code).toBeTruthy();
+  });
+});
+
+describe('the gateway in Keycloak mode (same routes, same verification path)', () => {
+  let gateway: Gateway | undefined;
+  let db: Db | undefined;
+  let base = '';
+
+  afterAll(async () => {
+    await gateway?.close();
+    await db?.close();
+  });
+
+  const start = async (): Promise<string> => {
+    if (base) return base;
+    const logger = createLogger({ service: 'gateway-keycloak-test', level: 'silent' });
+    db = await Db.open({});
+    await db.migrate();
+    const identity = createIdentity({
+      db,
+      logger,
+      mode: 'keycloak',
+      verifier: keycloakVerifier({ keycloakUrl: keycloakUrl ?? '', realm: realm ?? '' }),
+    });
+    // Keycloak mode: rows without passwords under the realm's user ids, and Biology 101.
+    await seedDevData(identity);
+    gateway = new Gateway({
+      config: loadConfig(gatewayConfigSchema, { GATEWAY_PORT: '0' }),
+      logger,
+      health: new HealthRegistry(),
+      metrics: createMetricsRegistry('gateway-keycloak-test'),
+      version: 'test',
+      mode: 'test',
+      components: [],
+    });
+    const g = gateway;
+    g.addRoutes((app) => {
+      registerIdentityRoutes(app, { identity, logger, keycloakIssuer: realmBase() });
+    });
+    base = `http://127.0.0.1:${await g.listen()}`;
+    return base;
+  };
+
+  it('serves courses and profiles to Keycloak users by their realm ids, and no local logins', async () => {
+    realmBase();
+    const url = await start();
+    const get = async (path: string, token: string) =>
+      fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    const [lecturer, student1, student2] = [DEV_USERS[0], DEV_USERS[1], DEV_USERS[2]];
+    const lecturerToken = await passwordGrant(lecturer.email, lecturer.password);
+    const asLecturer = await get(`/api/courses/${DEV_COURSE.id}`, lecturerToken);
+    expect(asLecturer.status).toBe(200);
+    expect(((await asLecturer.json()) as { inviteCode?: string }).inviteCode).toBe(
+      DEV_COURSE.inviteCode,
+    );
+    const s1 = await get(
+      `/api/courses/${DEV_COURSE.id}`,
+      await passwordGrant(student1.email, student1.password),
+    );
+    expect(s1.status).toBe(200);
+    const s2Token = await passwordGrant(student2.email, student2.password);
+    expect((await get(`/api/courses/${DEV_COURSE.id}`, s2Token)).status).toBe(403);
+    const me = await get('/api/me', s2Token);
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({
+      id: student2.id,
+      email: student2.email,
+      source: 'keycloak',
+      roles: ['student'],
+    });
+    const login = await fetch(`${url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: student2.email, password: student2.password }),
+    });
+    expect(login.status).toBe(409);
+    expect(await login.json()).toMatchObject({
+      error: { code: 'failed_precondition', details: { issuer: realmBase(), webClient: 'lm-web' } },
+    });
+    // A service account is not a user: no profile.
+    const service = ClientCredentialsTokenSource.forKeycloak(
+      keycloakUrl ?? '',
+      realm ?? '',
+      'lm-gateway',
+      'dev-only-lm-gateway-secret-change-me',
+    );
+    expect((await get('/api/me', await service.token())).status).toBe(403);
   });
 });

@@ -358,7 +358,14 @@ export class LocalAccounts {
    * keyed by the token's subject. Roles follow the token.
    */
   async ensureExternalUser(principal: Principal): Promise<UserProfile> {
-    const email = (principal.email ?? `${principal.userId}@keycloak.invalid`).toLowerCase();
+    let email = (principal.email ?? `${principal.userId}@keycloak.invalid`).toLowerCase();
+    const holder = await this.findByEmail(email);
+    if (holder && holder.id !== principal.userId) {
+      // The e-mail belongs to another row (a local account from an earlier embedded run, or a
+      // Keycloak user whose e-mail moved): keep that row, key this one by its subject.
+      this.options.logger.warn({ user: principal.userId }, 'e-mail already used by another user row');
+      email = `${principal.userId}@keycloak.invalid`;
+    }
     const row = await this.db
       .insertInto('users')
       .values({
@@ -379,6 +386,20 @@ export class LocalAccounts {
       .returningAll()
       .executeTakeFirstOrThrow();
     return toProfile(row);
+  }
+
+  /** Deletes refresh and reset tokens that expired over a day ago (run it now and then). */
+  async pruneExpiredTokens(): Promise<number> {
+    const cutoff = new Date(Date.now() - 24 * 3600 * 1000);
+    const refresh = await this.db
+      .deleteFrom('refresh_tokens')
+      .where('expires_at', '<', cutoff)
+      .executeTakeFirst();
+    const reset = await this.db
+      .deleteFrom('password_reset_tokens')
+      .where('expires_at', '<', cutoff)
+      .executeTakeFirst();
+    return Number(refresh.numDeletedRows) + Number(reset.numDeletedRows);
   }
 
   private async setPassword(userId: string, password: string): Promise<void> {

@@ -107,6 +107,28 @@ export function identityContract(open: () => Promise<Db>): void {
         'unauthenticated',
       );
       const stored = await db.kysely.selectFrom('refresh_tokens').select('token_hash').execute();
+      // Old expired tokens are pruned; live ones stay.
+      const mine = await db.kysely
+        .selectFrom('refresh_tokens')
+        .innerJoin('users', 'users.id', 'refresh_tokens.user_id')
+        .select('refresh_tokens.id')
+        .where('users.email', '=', email)
+        .orderBy('refresh_tokens.created_at')
+        .execute();
+      const [old, ...live] = mine.map((r) => r.id);
+      await db.kysely
+        .updateTable('refresh_tokens')
+        .set({ expires_at: new Date(Date.now() - 3 * 24 * 3600 * 1000) })
+        .where('id', '=', old ?? '')
+        .execute();
+      expect(await identity.accounts.pruneExpiredTokens()).toBeGreaterThanOrEqual(1);
+      const left = await db.kysely
+        .selectFrom('refresh_tokens')
+        .select('id')
+        .where('id', 'in', mine.map((r) => r.id))
+        .execute();
+      expect(left.map((r) => r.id).sort()).toEqual([...live].sort());
+      expect(live.length).toBeGreaterThan(0);
       expect(stored.map((r) => r.token_hash)).not.toContain(tokens.refreshToken);
     }
   });

@@ -3,7 +3,11 @@ import type { ReplyChunk } from '@lm/proto/tutor/v1/tutor';
 import { speechAudioTopic, tutorRepliesTopic, type Bus, type Subscription } from '@lm/streams';
 import { PlaybackPacer } from './PlaybackPacer.js';
 import { CHUNK_MS, frames, pcmBytes } from './SpeechService.js';
-import type { SpeechSynthesizer } from './SpeechSynthesizer.js';
+import type { SpeechSynthesizer, SynthesizedSpeech } from './SpeechSynthesizer.js';
+
+/** Sentences kept in the speech cache, and the longest sentence cached (~3 s of audio each). */
+const SPEECH_CACHE_ENTRIES = 64;
+const SPEECH_CACHE_MAX_CHARS = 60;
 
 export interface ReplySpeakerDeps {
   bus: Bus;
@@ -55,6 +59,11 @@ export class ReplySpeaker {
   private readonly utterances = new Map<string, Utterance>();
   private readonly pacers = new Map<string, PlaybackPacer>();
   private subscription: Subscription | undefined;
+  /**
+   * Recently spoken short sentences: replies repeat phrases ("Here is what your course
+   * materials say."), and a cached one starts playing without waiting for synthesis.
+   */
+  private readonly cache = new Map<string, SynthesizedSpeech>();
   onUtterance: ((event: UtteranceEvent) => void) | undefined;
 
   constructor(private readonly deps: ReplySpeakerDeps) {}
@@ -141,6 +150,25 @@ export class ReplySpeaker {
     return pacer;
   }
 
+  private async synthesize(sentence: string): Promise<SynthesizedSpeech> {
+    const cached = this.cache.get(sentence);
+    if (cached) {
+      // Refresh its place: the map's order is the eviction order.
+      this.cache.delete(sentence);
+      this.cache.set(sentence, cached);
+      return cached;
+    }
+    const speech = await this.deps.synthesizer.synthesize(sentence, this.deps.voiceId ? { voiceId: this.deps.voiceId } : {});
+    if (sentence.length <= SPEECH_CACHE_MAX_CHARS) {
+      if (this.cache.size >= SPEECH_CACHE_ENTRIES) {
+        const oldest = this.cache.keys().next().value;
+        if (oldest !== undefined) this.cache.delete(oldest);
+      }
+      this.cache.set(sentence, speech);
+    }
+    return speech;
+  }
+
   private async speak(u: Utterance): Promise<void> {
     const pacer = this.pacer(u.sessionId);
     let sequence = 0;
@@ -157,7 +185,7 @@ export class ReplySpeaker {
           continue;
         }
         const started = performance.now();
-        const speech = await this.deps.synthesizer.synthesize(sentence, this.deps.voiceId ? { voiceId: this.deps.voiceId } : {});
+        const speech = await this.synthesize(sentence);
         event.synthMs += performance.now() - started;
         sampleRate = speech.sampleRate;
         for (const [i, pcm] of frames(speech.pcm, speech.sampleRate, CHUNK_MS).entries()) {

@@ -4,3 +4,4 @@ export * from './PlaybackPacer.js';
 export * from './SpeechService.js';
 export * from './ReplySpeaker.js';
 export * from './speechGrpcService.js';
+export * from './config.js';

@@ -10,3 +10,4 @@ export * from './TutorService.js';
 export * from './VoiceTutor.js';
 export * from './tutorGrpcService.js';
 export * from './createLlm.js';
+export * from './config.js';

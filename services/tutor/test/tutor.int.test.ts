@@ -6,7 +6,7 @@ import { createLogger } from '@lm/kit';
 import { EmbeddedVectorStore, MaterialLibrary, libraryDb } from '@lm/library';
 import { SentenceEmbedder } from '@lm/models';
 import type { SpeechAudioChunk } from '@lm/proto/speech/v1/speech';
-import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
+import { SegmentKind, TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import type { ReplyChunk } from '@lm/proto/tutor/v1/tutor';
 import { PiperSynthesizer, ReplySpeaker } from '@lm/speech';
 import { MemoryBus, speechAudioTopic, transcriptsTopic, tutorRepliesTopic } from '@lm/streams';
@@ -122,7 +122,7 @@ describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive
     const session = await voice.openSession({ sessionId: 'room-9', userId: 'ann', courseId: 'bio' });
 
     let index = 0;
-    const segment = (kind: SegmentKind, text: string, endOfTurn = false): TranscriptSegment => ({
+    const segment = (kind: SegmentKind, text: string, endOfTurn = false): TranscriptSegment => TranscriptSegment.fromPartial({
       sessionId: 'room-9', streamId: 'mic', segmentIndex: kind === SegmentKind.SEGMENT_KIND_FINAL ? index++ : index, revision: 0, kind, text,
       words: [], startMs: 0, endMs: 0, language: 'en', emittedAtMs: Date.now(), audioCapturedAtMs: Date.now(), endOfTurn, streamEnded: false,
     });

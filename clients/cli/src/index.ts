@@ -1,0 +1,10 @@
+export * from './GatewayClient.js';
+export * from './CaptionRenderer.js';
+export * from './auth.js';
+export {
+  runCaption,
+  type CaptionOptions,
+  type CaptionRunResult,
+  type ReceivedCaption,
+} from './commands/caption.js';
+export { runTranscribe, type TranscribeOptions } from './commands/transcribe.js';

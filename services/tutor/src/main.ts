@@ -1,0 +1,65 @@
+// The tutor as its own process (distributed mode): voice turns from the bus, text chat over
+// gRPC. The embedded platform wires the same classes in one process instead.
+import { join } from 'node:path';
+import { Db } from '@lm/db';
+import {
+  GracefulShutdown,
+  GrpcServer,
+  HealthRegistry,
+  createLogger,
+  createMetricsRegistry,
+  loadConfig,
+  startOpsServer,
+} from '@lm/kit';
+import { MaterialLibrary, createVectorStore, libraryDb } from '@lm/library';
+import { SentenceEmbedder } from '@lm/models';
+import { TutorServiceService } from '@lm/proto/tutor/v1/tutor';
+import { createBus } from '@lm/streams';
+import { ConversationStore } from './ConversationStore.js';
+import { tutorConfigSchema } from './config.js';
+import { createLlm } from './createLlm.js';
+import { TutorService } from './TutorService.js';
+import { tutorDb } from './tables.js';
+import { tutorGrpcService } from './tutorGrpcService.js';
+import { VoiceTutor } from './VoiceTutor.js';
+
+const config = loadConfig(tutorConfigSchema);
+const logger = createLogger({ service: 'tutor', level: config.LOG_LEVEL });
+const shutdown = new GracefulShutdown(logger);
+shutdown.listen();
+
+const db = await Db.open({ databaseUrl: config.DATABASE_URL, pgliteDir: config.DATABASE_URL ? undefined : join(config.LM_DATA_DIR, 'db') });
+shutdown.add('database', () => db.close());
+await db.migrate();
+const vectors = await createVectorStore({
+  qdrantUrl: config.QDRANT_URL,
+  qdrantApiKey: config.QDRANT_API_KEY,
+  qdrantCollection: config.QDRANT_COLLECTION,
+  pglite: db.pglite,
+});
+shutdown.add('vectors', () => vectors.close());
+const embedder = await SentenceEmbedder.load();
+shutdown.add('embedder', () => embedder.close());
+const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
+await library.init();
+const store = new ConversationStore(tutorDb(db.kysely));
+const llm = createLlm({ ollamaUrl: config.OLLAMA_URL, ollamaModel: config.OLLAMA_MODEL, embedder, logger });
+const tutor = new TutorService({ store, retriever: library, llm, logger });
+
+const bus = createBus();
+shutdown.add('bus', () => bus.close());
+const voice = new VoiceTutor({ bus, tutor, store, logger, endOfTurn: { unfinishedGraceMs: config.TUTOR_TURN_GRACE_MS } });
+await voice.start();
+shutdown.add('voice', () => voice.stop());
+
+const grpc = new GrpcServer(logger);
+grpc.addService('lm.tutor.v1.TutorService', TutorServiceService, tutorGrpcService(tutor, logger));
+await grpc.listen(config.GRPC_HOST, config.GRPC_PORT);
+shutdown.add('grpc', () => grpc.close());
+
+const health = new HealthRegistry();
+health.register('database', () => db.ping());
+const ops = await startOpsServer({ host: config.OPS_HOST, port: config.OPS_PORT, health, metrics: createMetricsRegistry('tutor') });
+shutdown.add('ops', () => ops.close());
+shutdown.add('readiness', () => health.markShuttingDown());
+logger.info({ llm: llm.name, vectors: vectors.kind, bus: bus.kind }, 'tutor ready');
