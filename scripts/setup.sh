@@ -17,10 +17,12 @@ lm_apt_install ca-certificates curl ffmpeg sox espeak-ng
 step node
 step models
 step mediasoup
+step web
 if [ "$profile" = test ]; then
   step kafka
   step postgres
   step keycloak
   step tools
+  step browser
 fi
 lm_log "setup ($profile) done in $(( $(date +%s) - started )) s"

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Db } from '@lm/db';
 import {
@@ -6,6 +7,8 @@ import {
   CaptionFanout,
   SessionStore,
   gatewayConfigSchema,
+  WEB_BASE,
+  hasWebApp,
   registerPlatformRoutes,
   type MediaSignalingPort,
 } from '@lm/gateway';
@@ -34,6 +37,9 @@ export interface EmbeddedPlatform {
   port: number;
   close(): Promise<void>;
 }
+
+/** The web app built by scripts/setup/web.sh. */
+const webDistDir = fileURLToPath(new URL('../../../clients/web/dist', import.meta.url));
 
 const rootPackage = JSON.parse(
   readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
@@ -151,6 +157,7 @@ export async function startEmbeddedPlatform(options: {
       metrics,
       version: rootPackage.version ?? '0.0.0',
       mode: 'embedded',
+      homePath: hasWebApp(webDistDir) ? WEB_BASE : undefined,
       components: [
         { name: 'bus', detail: bus.kind === 'kafka' ? 'Kafka' : 'in-memory (Kafka semantics)' },
         {
@@ -175,6 +182,7 @@ export async function startEmbeddedPlatform(options: {
       transcripts,
       fanout,
       media,
+      webDistDir,
       publishAudio: async (chunk) => {
         await bus.publish(audioTopic, chunk);
       },

@@ -21,6 +21,8 @@ export interface GatewayDeps {
   mode: string;
   /** What this gateway runs on (bus, database, identity...), shown on the status page. */
   components: { name: string; detail: string }[];
+  /** Where `/` leads: the web app when it is served, else the status page. */
+  homePath?: string;
 }
 
 /** The HTTP + WebSocket edge of the platform. */
@@ -80,7 +82,7 @@ export class Gateway {
         }),
       ),
     );
-    this.app.get('/', async (_request, reply) => reply.redirect('/status'));
+    this.app.get('/', async (_request, reply) => reply.redirect(this.deps.homePath ?? '/status'));
   }
 
   /**

@@ -7,3 +7,4 @@ export * from './sessions/SessionStore.js';
 export * from './sessions/SessionPolicy.js';
 export * from './auth/index.js';
 export * from './rtc/rtcRoutes.js';
+export * from './web/webRoutes.js';

@@ -13,6 +13,7 @@ import { registerRtcRoutes, type MediaSignalingPort } from './rtc/rtcRoutes.js';
 import { SessionPolicy, type CourseMembership } from './sessions/SessionPolicy.js';
 import { registerSessionRoutes } from './sessions/sessionRoutes.js';
 import type { LiveSession, SessionStore } from './sessions/SessionStore.js';
+import { hasWebApp, registerWebRoutes } from './web/webRoutes.js';
 
 export interface PlatformRouteDeps {
   logger: Logger;
@@ -26,6 +27,8 @@ export interface PlatformRouteDeps {
   /** After a session ended: close its room, tell viewers, index its transcript. */
   onSessionEnded?(session: LiveSession): Promise<void> | void;
   keycloakIssuer?: string | undefined;
+  /** The built web app (clients/web/dist); served under /app/ when it has been built. */
+  webDistDir?: string | undefined;
 }
 
 /** Course questions answered by the identity package's AccessPolicy. */
@@ -102,6 +105,9 @@ export function registerPlatformRoutes(gateway: Gateway, deps: PlatformRouteDeps
         },
       });
     }
+
+    if (deps.webDistDir && hasWebApp(deps.webDistDir))
+      registerWebRoutes(app, { distDir: deps.webDistDir });
   });
 }
 

@@ -363,7 +363,10 @@ export class LocalAccounts {
     if (holder && holder.id !== principal.userId) {
       // The e-mail belongs to another row (a local account from an earlier embedded run, or a
       // Keycloak user whose e-mail moved): keep that row, key this one by its subject.
-      this.options.logger.warn({ user: principal.userId }, 'e-mail already used by another user row');
+      this.options.logger.warn(
+        { user: principal.userId },
+        'e-mail already used by another user row',
+      );
       email = `${principal.userId}@keycloak.invalid`;
     }
     const row = await this.db

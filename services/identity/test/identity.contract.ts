@@ -125,7 +125,11 @@ export function identityContract(open: () => Promise<Db>): void {
       const left = await db.kysely
         .selectFrom('refresh_tokens')
         .select('id')
-        .where('id', 'in', mine.map((r) => r.id))
+        .where(
+          'id',
+          'in',
+          mine.map((r) => r.id),
+        )
         .execute();
       expect(left.map((r) => r.id).sort()).toEqual([...live].sort());
       expect(live.length).toBeGreaterThan(0);

@@ -9,20 +9,22 @@ import {
   splitSentences,
 } from '@lm/library';
 
-const sentence = (i: number) => `Sentence number ${i} talks about cells and their parts in some detail.`;
+const sentence = (i: number) =>
+  `Sentence number ${i} talks about cells and their parts in some detail.`;
 
 describe('splitSentences', () => {
   it('splits on terminal punctuation but not on abbreviations, initials or decimals', () => {
-    expect(splitSentences('Dr. Smith measured 3.5 ml, e.g. water. Then J. Doe left! Why? Done')).toEqual([
-      'Dr. Smith measured 3.5 ml, e.g. water.',
-      'Then J. Doe left!',
-      'Why?',
-      'Done',
-    ]);
+    expect(
+      splitSentences('Dr. Smith measured 3.5 ml, e.g. water. Then J. Doe left! Why? Done'),
+    ).toEqual(['Dr. Smith measured 3.5 ml, e.g. water.', 'Then J. Doe left!', 'Why?', 'Done']);
   });
 
   it('ends a sentence at a blank line and keeps closing quotes', () => {
-    expect(splitSentences('He said "stop." Next\n\nNew block')).toEqual(['He said "stop."', 'Next', 'New block']);
+    expect(splitSentences('He said "stop." Next\n\nNew block')).toEqual([
+      'He said "stop."',
+      'Next',
+      'New block',
+    ]);
   });
 });
 
@@ -56,7 +58,9 @@ describe('markdownSections', () => {
 
 describe('plainTextSections', () => {
   it('takes short standalone capitalised lines as headings', () => {
-    const sections = plainTextSections('Photosynthesis\n\nPlants make sugar from light.\n\nThe Calvin Cycle\n\nCarbon is fixed.');
+    const sections = plainTextSections(
+      'Photosynthesis\n\nPlants make sugar from light.\n\nThe Calvin Cycle\n\nCarbon is fixed.',
+    );
     expect(sections).toEqual([
       { headingPath: ['Photosynthesis'], text: 'Plants make sugar from light.' },
       { headingPath: ['The Calvin Cycle'], text: 'Carbon is fixed.' },
@@ -67,10 +71,18 @@ describe('plainTextSections', () => {
 describe('HeadingChunker', () => {
   it('packs sentences into chunks within the token bounds, with overlap, never across sections', () => {
     const long = Array.from({ length: 40 }, (_, i) => sentence(i)).join(' ');
-    const chunker = new HeadingChunker({ targetTokens: 150, maxTokens: 220, overlapTokens: 40, minTokens: 5 });
+    const chunker = new HeadingChunker({
+      targetTokens: 150,
+      maxTokens: 220,
+      overlapTokens: 40,
+      minTokens: 5,
+    });
     const chunks = chunker.chunk([
       { headingPath: ['A'], text: long },
-      { headingPath: ['B'], text: 'A short but complete section about something else entirely here.' },
+      {
+        headingPath: ['B'],
+        text: 'A short but complete section about something else entirely here.',
+      },
     ]);
     const a = chunks.filter((c) => c.headingPath[0] === 'A');
     expect(a.length).toBeGreaterThan(2);
@@ -91,7 +103,10 @@ describe('HeadingChunker', () => {
   it('merges a tiny section into the next one of the same top heading, citing the later heading', () => {
     const chunks = new HeadingChunker({ minTokens: 30 }).chunk([
       { headingPath: ['Cells'], text: 'Overview.' },
-      { headingPath: ['Cells', 'Mitochondria'], text: `${sentence(1)} ${sentence(2)} ${sentence(3)}` },
+      {
+        headingPath: ['Cells', 'Mitochondria'],
+        text: `${sentence(1)} ${sentence(2)} ${sentence(3)}`,
+      },
     ]);
     expect(chunks).toHaveLength(1);
     expect(chunks[0]?.headingPath).toEqual(['Cells', 'Mitochondria']);

@@ -20,8 +20,10 @@ export function makePdf(pages: readonly (readonly string[])[]): Uint8Array {
     const pageId = 4 + i * 2;
     const escaped = lines.map((l) => l.replace(/[\\()]/g, (c) => `\\${c}`));
     const content = `BT /F1 12 Tf 14 TL 72 720 Td ${escaped.map((l) => `(${l}) Tj T*`).join(' ')} ET`;
-    objects[pageId] = `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${pageId + 1} 0 R /Resources << /Font << /F1 3 0 R >> >> >>`;
-    objects[pageId + 1] = `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`;
+    objects[pageId] =
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents ${pageId + 1} 0 R /Resources << /Font << /F1 3 0 R >> >> >>`;
+    objects[pageId + 1] =
+      `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`;
   });
   let body = '%PDF-1.4\n';
   const offsets: number[] = [];
@@ -31,7 +33,8 @@ export function makePdf(pages: readonly (readonly string[])[]): Uint8Array {
   }
   const xref = Buffer.byteLength(body, 'latin1');
   body += `xref\n0 ${objects.length}\n0000000000 65535 f \n`;
-  for (let id = 1; id < objects.length; id += 1) body += `${String(offsets[id]).padStart(10, '0')} 00000 n \n`;
+  for (let id = 1; id < objects.length; id += 1)
+    body += `${String(offsets[id]).padStart(10, '0')} 00000 n \n`;
   body += `trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return new Uint8Array(Buffer.from(body, 'latin1'));
 }

@@ -26,6 +26,14 @@ describe('reciprocalRankFusion', () => {
     ]);
   });
 
+  it('breaks a tie in favour of the first list', () => {
+    const fused = reciprocalRankFusion([
+      ['v1', 'v2'],
+      ['v2', 'v1'],
+    ]);
+    expect(fused.map((f) => f.id)).toEqual(['v1', 'v2']);
+  });
+
   it('returns nothing for no rankings', () => {
     expect(reciprocalRankFusion([])).toEqual([]);
     expect(reciprocalRankFusion([[], []])).toEqual([]);

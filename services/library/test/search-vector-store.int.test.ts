@@ -14,7 +14,10 @@ function unit(axis: number, tilt = 0): Float32Array {
 }
 
 /** The contract every VectorStore meets; the same tests run against each implementation. */
-function vectorStoreContract(name: string, open: () => Promise<VectorStore & { drop?: () => Promise<void> }>) {
+function vectorStoreContract(
+  name: string,
+  open: () => Promise<VectorStore & { drop?: () => Promise<void> }>,
+) {
   describe(`VectorStore contract: ${name}`, () => {
     let store: VectorStore & { drop?: () => Promise<void> };
     const ids = Array.from({ length: 6 }, () => randomUUID());
@@ -38,7 +41,11 @@ function vectorStoreContract(name: string, open: () => Promise<VectorStore & { d
     });
 
     it('finds the nearest vectors by cosine, best first, with similarity scores', async () => {
-      const matches = await store.search({ vector: unit(0), courseIds: ['bio', 'history'], limit: 3 });
+      const matches = await store.search({
+        vector: unit(0),
+        courseIds: ['bio', 'history'],
+        limit: 3,
+      });
       expect(matches.map((m) => m.id)).toEqual([ids[0], ids[2], ids[1]]);
       expect(matches[0]?.score).toBeCloseTo(1, 4);
       expect(matches[2]?.score).toBeCloseTo(1 / Math.hypot(1, 0.5), 4);
@@ -53,7 +60,9 @@ function vectorStoreContract(name: string, open: () => Promise<VectorStore & { d
     });
 
     it('replaces a point on upsert with the same id', async () => {
-      await store.upsert([{ id: ids[3]!, vector: unit(0, 0.2), courseId: 'bio', materialId: 'm3' }]);
+      await store.upsert([
+        { id: ids[3]!, vector: unit(0, 0.2), courseId: 'bio', materialId: 'm3' },
+      ]);
       const matches = await store.search({ vector: unit(0), courseIds: ['bio'], limit: 2 });
       expect(matches.map((m) => m.id)).toEqual([ids[0], ids[3]]);
       expect(await store.count()).toBe(5);
@@ -77,7 +86,9 @@ vectorStoreContract('embedded (pgvector in PGlite)', () => EmbeddedVectorStore.o
 const qdrantUrl = process.env.QDRANT_URL;
 if (qdrantUrl) {
   vectorStoreContract(`qdrant (${qdrantUrl})`, () =>
-    Promise.resolve(new QdrantVectorStore({ url: qdrantUrl, collection: `lm_contract_${Date.now()}` })),
+    Promise.resolve(
+      new QdrantVectorStore({ url: qdrantUrl, collection: `lm_contract_${Date.now()}` }),
+    ),
   );
 } else {
   // Not registered at all (rather than skipped): nothing here may count as a Qdrant pass.

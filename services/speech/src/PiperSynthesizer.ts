@@ -1,6 +1,10 @@
 import { AppError } from '@lm/kit';
 import { ModelUnavailableError, PiperVoice, modelEntry } from '@lm/models';
-import type { SpeechSynthesizer, SynthesizedSpeech, VoiceDescription } from './SpeechSynthesizer.js';
+import type {
+  SpeechSynthesizer,
+  SynthesizedSpeech,
+  VoiceDescription,
+} from './SpeechSynthesizer.js';
 
 /**
  * Piper voices from the model cache, loaded on first use and kept resident (a load costs
@@ -29,31 +33,44 @@ export class PiperSynthesizer implements SpeechSynthesizer {
     );
   }
 
-  async synthesize(text: string, options: { voiceId?: string; speed?: number }): Promise<SynthesizedSpeech> {
+  async synthesize(
+    text: string,
+    options: { voiceId?: string; speed?: number },
+  ): Promise<SynthesizedSpeech> {
     const voice = await this.voice(options.voiceId || this.defaultVoiceId);
     const speed = options.speed || 1;
-    if (!(speed >= 0.5 && speed <= 2)) throw new AppError('invalid_argument', `speed must be between 0.5 and 2, got ${speed}`);
+    if (!(speed >= 0.5 && speed <= 2))
+      throw new AppError('invalid_argument', `speed must be between 0.5 and 2, got ${speed}`);
     return voice.synthesize(text, { speed });
   }
 
   async close(): Promise<void> {
-    const voices = await Promise.allSettled(this.loaded.values());
+    const voices = await Promise.allSettled([...this.loaded.values()]);
     this.loaded.clear();
-    await Promise.all(voices.map((v) => (v.status === 'fulfilled' ? v.value.close() : undefined)));
+    for (const v of voices) if (v.status === 'fulfilled') await v.value.close();
   }
 
   private voice(id: string): Promise<PiperVoice> {
     let voice = this.loaded.get(id);
     if (!voice) {
       try {
-        if (modelEntry(id).purpose !== 'text-to-speech') throw new AppError('not_found', `No voice ${id}`);
+        if (modelEntry(id).purpose !== 'text-to-speech')
+          throw new AppError('not_found', `No voice ${id}`);
       } catch (error) {
-        if (error instanceof ModelUnavailableError) throw new AppError('not_found', `No voice ${id}`);
+        if (error instanceof ModelUnavailableError)
+          throw new AppError('not_found', `No voice ${id}`);
         throw error;
       }
-      voice = PiperVoice.load(id, this.options.modelsDir ? { dir: this.options.modelsDir } : {}).catch((error: unknown) => {
+      voice = PiperVoice.load(
+        id,
+        this.options.modelsDir ? { dir: this.options.modelsDir } : {},
+      ).catch((error: unknown) => {
         this.loaded.delete(id);
-        throw new AppError('unavailable', `Voice ${id} cannot be loaded: ${(error as Error).message}`, { cause: error });
+        throw new AppError(
+          'unavailable',
+          `Voice ${id} cannot be loaded: ${(error as Error).message}`,
+          { cause: error },
+        );
       });
       this.loaded.set(id, voice);
     }

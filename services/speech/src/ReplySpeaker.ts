@@ -81,7 +81,7 @@ export class ReplySpeaker {
     await this.subscription?.close();
     this.subscription = undefined;
     for (const u of this.utterances.values()) this.cancel(u);
-    await Promise.all([...this.utterances.values()].map((u) => u.worker));
+    await Promise.all([...this.utterances.values()].map((u) => u.worker ?? Promise.resolve()));
   }
 
   onReplyChunk(chunk: ReplyChunk): void {
@@ -117,7 +117,16 @@ export class ReplySpeaker {
   private utterance(chunk: ReplyChunk): Utterance {
     let u = this.utterances.get(chunk.turnId);
     if (!u) {
-      u = { sessionId: chunk.sessionId, turnId: chunk.turnId, sentences: [], finished: false, cancelled: false, wake: undefined, interrupt: undefined, worker: undefined };
+      u = {
+        sessionId: chunk.sessionId,
+        turnId: chunk.turnId,
+        sentences: [],
+        finished: false,
+        cancelled: false,
+        wake: undefined,
+        interrupt: undefined,
+        worker: undefined,
+      };
       this.utterances.set(chunk.turnId, u);
     }
     return u;
@@ -136,7 +145,10 @@ export class ReplySpeaker {
     }
     u.worker = this.speak(u)
       .catch((error: unknown) => {
-        this.deps.logger.error({ err: error, session: u.sessionId, turn: u.turnId }, 'speaking a reply failed');
+        this.deps.logger.error(
+          { err: error, session: u.sessionId, turn: u.turnId },
+          'speaking a reply failed',
+        );
       })
       .finally(() => this.utterances.delete(u.turnId));
   }
@@ -158,7 +170,10 @@ export class ReplySpeaker {
       this.cache.set(sentence, cached);
       return cached;
     }
-    const speech = await this.deps.synthesizer.synthesize(sentence, this.deps.voiceId ? { voiceId: this.deps.voiceId } : {});
+    const speech = await this.deps.synthesizer.synthesize(
+      sentence,
+      this.deps.voiceId ? { voiceId: this.deps.voiceId } : {},
+    );
     if (sentence.length <= SPEECH_CACHE_MAX_CHARS) {
       if (this.cache.size >= SPEECH_CACHE_ENTRIES) {
         const oldest = this.cache.keys().next().value;
@@ -173,7 +188,15 @@ export class ReplySpeaker {
     const pacer = this.pacer(u.sessionId);
     let sequence = 0;
     let sampleRate = 22050;
-    const event: UtteranceEvent = { sessionId: u.sessionId, turnId: u.turnId, firstAudioAtMs: null, sentences: 0, audioMs: 0, synthMs: 0, cancelled: false };
+    const event: UtteranceEvent = {
+      sessionId: u.sessionId,
+      turnId: u.turnId,
+      firstAudioAtMs: null,
+      sentences: 0,
+      audioMs: 0,
+      synthMs: 0,
+      cancelled: false,
+    };
     try {
       for (;;) {
         if (u.cancelled) break;
@@ -214,7 +237,7 @@ export class ReplySpeaker {
       await this.deps.bus.publish(speechAudioTopic, {
         sessionId: u.sessionId,
         utteranceId: u.turnId,
-        sequence: sequence++,
+        sequence,
         sampleRate,
         pcm: Buffer.alloc(0),
         text: '',
@@ -223,7 +246,14 @@ export class ReplySpeaker {
       });
       this.onUtterance?.(event);
       this.deps.logger.info(
-        { session: u.sessionId, turn: u.turnId, sentences: event.sentences, audioMs: Math.round(event.audioMs), synthMs: Math.round(event.synthMs), cancelled: u.cancelled },
+        {
+          session: u.sessionId,
+          turn: u.turnId,
+          sentences: event.sentences,
+          audioMs: Math.round(event.audioMs),
+          synthMs: Math.round(event.synthMs),
+          cancelled: u.cancelled,
+        },
         'utterance spoken',
       );
     }

@@ -32,7 +32,10 @@ export class SpeechService {
    * Streams `text` as audio, sentence by sentence as each is synthesized: the first audio
    * arrives after the first sentence, not after the whole text. Stops when `signal` aborts.
    */
-  async *synthesize(input: SynthesizeInput, signal?: AbortSignal): AsyncGenerator<SpeechAudioChunk> {
+  async *synthesize(
+    input: SynthesizeInput,
+    signal?: AbortSignal,
+  ): AsyncGenerator<SpeechAudioChunk> {
     const sentences = checkText(input.text);
     const utteranceId = randomUUID();
     let sequence = 0;
@@ -58,11 +61,22 @@ export class SpeechService {
         };
       }
     }
-    yield { sessionId: '', utteranceId, sequence: sequence++, sampleRate, pcm: Buffer.alloc(0), text: '', endOfUtterance: true, emittedAtMs: Date.now() };
+    yield {
+      sessionId: '',
+      utteranceId,
+      sequence,
+      sampleRate,
+      pcm: Buffer.alloc(0),
+      text: '',
+      endOfUtterance: true,
+      emittedAtMs: Date.now(),
+    };
   }
 
   /** The whole text as one WAV file (what the REST endpoint returns). */
-  async synthesizeWav(input: SynthesizeInput): Promise<{ wav: Buffer; sampleRate: number; durationMs: number }> {
+  async synthesizeWav(
+    input: SynthesizeInput,
+  ): Promise<{ wav: Buffer; sampleRate: number; durationMs: number }> {
     const sentences = checkText(input.text);
     const parts: Int16Array[] = [];
     let sampleRate = 22050;
@@ -84,11 +98,16 @@ export class SpeechService {
 }
 
 function checkText(text: string): string[] {
-  if (typeof text !== 'string' || text.trim() === '') throw new AppError('invalid_argument', 'text is required');
+  if (typeof text !== 'string' || text.trim() === '')
+    throw new AppError('invalid_argument', 'text is required');
   if (text.length > MAX_SYNTHESIZE_CHARS) {
-    throw new AppError('payload_too_large', `text is longer than ${MAX_SYNTHESIZE_CHARS} characters`, {
-      details: { limitChars: MAX_SYNTHESIZE_CHARS },
-    });
+    throw new AppError(
+      'payload_too_large',
+      `text is longer than ${MAX_SYNTHESIZE_CHARS} characters`,
+      {
+        details: { limitChars: MAX_SYNTHESIZE_CHARS },
+      },
+    );
   }
   return splitSentences(text);
 }
@@ -97,7 +116,8 @@ function checkText(text: string): string[] {
 export function frames(pcm: Int16Array, sampleRate: number, ms: number): Int16Array[] {
   const size = Math.max(1, Math.round((sampleRate * ms) / 1000));
   const out: Int16Array[] = [];
-  for (let i = 0; i < pcm.length; i += size) out.push(pcm.subarray(i, Math.min(pcm.length, i + size)));
+  for (let i = 0; i < pcm.length; i += size)
+    out.push(pcm.subarray(i, Math.min(pcm.length, i + size)));
   return out;
 }
 

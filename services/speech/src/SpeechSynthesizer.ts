@@ -16,6 +16,9 @@ export interface SynthesizedSpeech {
 export interface SpeechSynthesizer {
   voices(): Promise<VoiceDescription[]>;
   /** `voiceId` empty: the default voice. `speed` 1 is normal. */
-  synthesize(text: string, options: { voiceId?: string; speed?: number }): Promise<SynthesizedSpeech>;
+  synthesize(
+    text: string,
+    options: { voiceId?: string; speed?: number },
+  ): Promise<SynthesizedSpeech>;
   close(): Promise<void>;
 }

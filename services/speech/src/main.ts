@@ -34,12 +34,21 @@ await speaker.start();
 shutdown.add('speaker', () => speaker.stop());
 
 const grpc = new GrpcServer(logger);
-grpc.addService('lm.speech.v1.SpeechService', SpeechServiceService, speechGrpcService(speech, logger));
+grpc.addService(
+  'lm.speech.v1.SpeechService',
+  SpeechServiceService,
+  speechGrpcService(speech, logger),
+);
 await grpc.listen(config.GRPC_HOST, config.GRPC_PORT);
 shutdown.add('grpc', () => grpc.close());
 
 const health = new HealthRegistry();
-const ops = await startOpsServer({ host: config.OPS_HOST, port: config.OPS_PORT, health, metrics: createMetricsRegistry('speech') });
+const ops = await startOpsServer({
+  host: config.OPS_HOST,
+  port: config.OPS_PORT,
+  health,
+  metrics: createMetricsRegistry('speech'),
+});
 shutdown.add('ops', () => ops.close());
 shutdown.add('readiness', () => health.markShuttingDown());
 logger.info({ voice: config.SPEECH_VOICE, bus: bus.kind }, 'speech ready');

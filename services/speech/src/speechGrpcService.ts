@@ -14,11 +14,17 @@ export function speechGrpcService(speech: SpeechService, logger: Logger): Speech
     listVoices: unaryHandler<ListVoicesRequest, ListVoicesResponse>(logger, async () => ({
       voices: await speech.listVoices(),
     })),
-    synthesize: serverStreamHandler<SynthesizeRequest, SpeechAudioChunk>(logger, (request, context) =>
-      speech.synthesize(
-        { text: request.text, ...(request.voiceId ? { voiceId: request.voiceId } : {}), ...(request.speed ? { speed: request.speed } : {}) },
-        context.signal,
-      ),
+    synthesize: serverStreamHandler<SynthesizeRequest, SpeechAudioChunk>(
+      logger,
+      (request, context) =>
+        speech.synthesize(
+          {
+            text: request.text,
+            ...(request.voiceId ? { voiceId: request.voiceId } : {}),
+            ...(request.speed ? { speed: request.speed } : {}),
+          },
+          context.signal,
+        ),
     ),
   };
 }

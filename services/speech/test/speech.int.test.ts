@@ -3,7 +3,11 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { decodeToPcm16k, parseWav } from '@lm/audio';
 import { GrpcServer, callUnary, createLogger } from '@lm/kit';
 import { WhisperRecognizer } from '@lm/models';
-import { SpeechServiceClient, SpeechServiceService, type SpeechAudioChunk } from '@lm/proto/speech/v1/speech';
+import {
+  SpeechServiceClient,
+  SpeechServiceService,
+  type SpeechAudioChunk,
+} from '@lm/proto/speech/v1/speech';
 import type { ReplyChunk } from '@lm/proto/tutor/v1/tutor';
 import { MemoryBus, speechAudioTopic } from '@lm/streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +19,10 @@ async function transcribe(recognizer: WhisperRecognizer, wav: Buffer): Promise<s
   const pcm = await decodeToPcm16k(Readable.from([wav]));
   const floats = Float32Array.from(pcm, (s) => s / 32768);
   const result = await recognizer.recognize(floats, { language: 'en' });
-  return result.segments.map((s) => s.text).join(' ').toLowerCase();
+  return result.segments
+    .map((s) => s.text)
+    .join(' ')
+    .toLowerCase();
 }
 
 describe('speech with the real Piper voice', () => {
@@ -34,11 +41,21 @@ describe('speech with the real Piper voice', () => {
 
   it('lists the voice and synthesizes WAV that whisper reads back', async () => {
     const voices = await speech.listVoices();
-    expect(voices).toContainEqual(expect.objectContaining({ id: 'piper-en-us-joe-medium', language: 'en-US', sampleRate: 22050 }));
-    const { wav, sampleRate, durationMs } = await speech.synthesizeWav({ text: 'Mitochondria produce energy for the cell. Ribosomes build proteins.' });
+    expect(voices).toContainEqual(
+      expect.objectContaining({
+        id: 'piper-en-us-joe-medium',
+        language: 'en-US',
+        sampleRate: 22050,
+      }),
+    );
+    const { wav, sampleRate, durationMs } = await speech.synthesizeWav({
+      text: 'Mitochondria produce energy for the cell. Ribosomes build proteins.',
+    });
     expect(sampleRate).toBe(22050);
     expect(durationMs).toBeGreaterThan(2000);
-    expect(Math.abs(parseWav(wav).samples.length - (durationMs / 1000) * sampleRate)).toBeLessThan(sampleRate / 1000);
+    expect(Math.abs(parseWav(wav).samples.length - (durationMs / 1000) * sampleRate)).toBeLessThan(
+      sampleRate / 1000,
+    );
     const recognizer = await WhisperRecognizer.load('whisper-base');
     try {
       const text = await transcribe(recognizer, wav);
@@ -51,13 +68,21 @@ describe('speech with the real Piper voice', () => {
   });
 
   it('rejects empty text and unknown voices', async () => {
-    await expect(speech.synthesizeWav({ text: '  ' })).rejects.toMatchObject({ code: 'invalid_argument' });
-    await expect(speech.synthesizeWav({ text: 'Hi.', voiceId: 'nope' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(speech.synthesizeWav({ text: '  ' })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+    await expect(speech.synthesizeWav({ text: 'Hi.', voiceId: 'nope' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it('streams sentence by sentence over gRPC', async () => {
     const server = new GrpcServer(logger);
-    server.addService('lm.speech.v1.SpeechService', SpeechServiceService, speechGrpcService(speech, logger));
+    server.addService(
+      'lm.speech.v1.SpeechService',
+      SpeechServiceService,
+      speechGrpcService(speech, logger),
+    );
     const port = await server.listen('127.0.0.1', 0);
     const client = new SpeechServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
     try {
@@ -65,14 +90,22 @@ describe('speech with the real Piper voice', () => {
       expect(voices.voices.map((v) => v.id)).toContain('piper-en-us-joe-medium');
       const chunks: SpeechAudioChunk[] = [];
       await new Promise<void>((resolve, reject) => {
-        const stream = client.synthesize({ text: 'First sentence here. And a second one.', voiceId: '', speed: 1 }, new Metadata());
+        const stream = client.synthesize(
+          { text: 'First sentence here. And a second one.', voiceId: '', speed: 1 },
+          new Metadata(),
+        );
         stream.on('data', (c: SpeechAudioChunk) => chunks.push(c));
         stream.on('end', resolve);
         stream.on('error', reject);
       });
-      expect(chunks.filter((c) => c.text).map((c) => c.text)).toEqual(['First sentence here.', 'And a second one.']);
+      expect(chunks.filter((c) => c.text).map((c) => c.text)).toEqual([
+        'First sentence here.',
+        'And a second one.',
+      ]);
       expect(chunks.at(-1)?.endOfUtterance).toBe(true);
-      expect(chunks.slice(0, -1).every((c) => c.pcm.length > 0 && c.sampleRate === 22050)).toBe(true);
+      expect(chunks.slice(0, -1).every((c) => c.pcm.length > 0 && c.sampleRate === 22050)).toBe(
+        true,
+      );
       await expect(
         new Promise((resolve, reject) => {
           const stream = client.synthesize({ text: '', voiceId: '', speed: 1 });
@@ -96,37 +129,63 @@ describe('speech with the real Piper voice', () => {
     });
     const base = { conversationId: 'c1', sessionId: 'room-1', emittedAtMs: 0 };
     let sequence = 0;
-    const send = (turnId: string, body: ReplyChunk['body']) => speaker.onReplyChunk({ ...base, turnId, sequence: sequence++, body });
+    const send = (turnId: string, body: ReplyChunk['body']) =>
+      speaker.onReplyChunk({ ...base, turnId, sequence: sequence++, body });
 
     // A whole reply: two sentences, then done.
     const started = Date.now();
     send('t1', { $case: 'sentence', value: 'The cell membrane is a lipid bilayer.' });
     send('t1', { $case: 'sentence', value: 'It lets small molecules through.' });
     send('t1', { $case: 'done', value: { text: '', citations: [] } });
-    await waitFor(() => received.some((r) => r.chunk.utteranceId === 't1' && r.chunk.endOfUtterance));
+    await waitFor(() =>
+      received.some((r) => r.chunk.utteranceId === 't1' && r.chunk.endOfUtterance),
+    );
     const t1 = received.filter((r) => r.chunk.utteranceId === 't1');
-    const audioMs = t1.reduce((ms, r) => ms + (r.chunk.pcm.length / 2 / r.chunk.sampleRate) * 1000, 0);
-    expect(t1.filter((r) => r.chunk.text).map((r) => r.chunk.text)).toEqual(['The cell membrane is a lipid bilayer.', 'It lets small molecules through.']);
+    const audioMs = t1.reduce(
+      (ms, r) => ms + (r.chunk.pcm.length / 2 / r.chunk.sampleRate) * 1000,
+      0,
+    );
+    expect(t1.filter((r) => r.chunk.text).map((r) => r.chunk.text)).toEqual([
+      'The cell membrane is a lipid bilayer.',
+      'It lets small molecules through.',
+    ]);
     // Paced: the last audio left no earlier than its playback time minus the lead.
     const lastAudio = t1.filter((r) => r.chunk.pcm.length > 0).at(-1)!;
     expect(lastAudio.at - started).toBeGreaterThan(audioMs - 200 - 150);
 
     // Barge-in: cancelled while speaking a long sentence; audio stops within the lead.
-    send('t2', { $case: 'sentence', value: 'Proteins are long chains of amino acids that fold into shapes, and their shape decides what they do in the cell.' });
-    await waitFor(() => received.some((r) => r.chunk.utteranceId === 't2' && r.chunk.pcm.length > 0));
+    send('t2', {
+      $case: 'sentence',
+      value:
+        'Proteins are long chains of amino acids that fold into shapes, and their shape decides what they do in the cell.',
+    });
+    await waitFor(() =>
+      received.some((r) => r.chunk.utteranceId === 't2' && r.chunk.pcm.length > 0),
+    );
     await new Promise((r) => setTimeout(r, 600));
     const cancelAt = Date.now();
     send('t2', { $case: 'cancelled', value: { reason: 'barge-in' } });
-    await waitFor(() => received.some((r) => r.chunk.utteranceId === 't2' && r.chunk.endOfUtterance));
+    await waitFor(() =>
+      received.some((r) => r.chunk.utteranceId === 't2' && r.chunk.endOfUtterance),
+    );
     const t2 = received.filter((r) => r.chunk.utteranceId === 't2');
     const after = t2.filter((r) => r.at > cancelAt && r.chunk.pcm.length > 0);
     expect(after).toEqual([]);
-    const sentMs = t2.reduce((ms, r) => ms + (r.chunk.pcm.length / 2 / r.chunk.sampleRate) * 1000, 0);
+    const sentMs = t2.reduce(
+      (ms, r) => ms + (r.chunk.pcm.length / 2 / r.chunk.sampleRate) * 1000,
+      0,
+    );
     const firstAt = t2.find((r) => r.chunk.pcm.length > 0)!.at;
     // What had been sent but not yet played when the cancel came is at most the lead (+ one chunk).
     expect(sentMs - (cancelAt - firstAt)).toBeLessThanOrEqual(300);
     // Text replies (no session) are not spoken.
-    speaker.onReplyChunk({ ...base, sessionId: '', turnId: 't3', sequence: 0, body: { $case: 'sentence', value: 'Silent.' } });
+    speaker.onReplyChunk({
+      ...base,
+      sessionId: '',
+      turnId: 't3',
+      sequence: 0,
+      body: { $case: 'sentence', value: 'Silent.' },
+    });
     await speaker.stop();
     await bus.close();
     expect(received.some((r) => r.chunk.utteranceId === 't3')).toBe(false);

@@ -40,12 +40,24 @@ Chloroplasts capture light energy with the green pigment chlorophyll. In the lig
       { question: 'Where is the genetic material of a cell kept?', answer: "holds the cell's DNA" },
       { question: 'How does RNA get out of the nucleus?', answer: 'pores let RNA leave' },
       { question: 'Which structure builds the parts of ribosomes?', answer: 'nucleolus assembles' },
-      { question: 'What organelle makes the energy currency of the cell?', answer: 'Mitochondria carry out cellular respiration' },
-      { question: 'Why do scientists think mitochondria were once bacteria?', answer: 'circular genome' },
+      {
+        question: 'What organelle makes the energy currency of the cell?',
+        answer: 'Mitochondria carry out cellular respiration',
+      },
+      {
+        question: 'Why do scientists think mitochondria were once bacteria?',
+        answer: 'circular genome',
+      },
       { question: 'What carries amino acids to the ribosome?', answer: 'Transfer RNA' },
       { question: 'How many bases make up one codon?', answer: 'three bases' },
-      { question: 'How do charged particles get across the membrane?', answer: 'ions need channels or pumps' },
-      { question: 'What does the sodium potassium pump exchange?', answer: 'three sodium ions out' },
+      {
+        question: 'How do charged particles get across the membrane?',
+        answer: 'ions need channels or pumps',
+      },
+      {
+        question: 'What does the sodium potassium pump exchange?',
+        answer: 'three sodium ions out',
+      },
       { question: 'Where does oxygen come from during photosynthesis?', answer: 'water is split' },
     ],
   },
@@ -76,13 +88,22 @@ After the king was executed in January 1793, the Committee of Public Safety led 
 `,
     questions: [
       { question: 'Why was the French government short of money?', answer: 'deeply in debt' },
-      { question: 'What happened to food prices before the revolution?', answer: 'doubled the price of bread' },
+      {
+        question: 'What happened to food prices before the revolution?',
+        answer: 'doubled the price of bread',
+      },
       { question: 'When had the Estates-General last met before 1789?', answer: 'since 1614' },
       { question: 'Which group renamed itself the National Assembly?', answer: 'The Third Estate' },
       { question: 'What was the oath sworn on the sports court about?', answer: 'tennis court' },
-      { question: 'What were the crowd searching for in the fortress?', answer: 'looking for gunpowder' },
+      {
+        question: 'What were the crowd searching for in the fortress?',
+        answer: 'looking for gunpowder',
+      },
       { question: 'Why is 14 July celebrated in France?', answer: 'national holiday' },
-      { question: 'What did the 1789 declaration say about equality?', answer: 'born free and equal' },
+      {
+        question: 'What did the 1789 declaration say about equality?',
+        answer: 'born free and equal',
+      },
       { question: 'Who led the Committee of Public Safety?', answer: 'led by Robespierre' },
       { question: 'How did Robespierre die?', answer: 'Robespierre himself was guillotined' },
     ],
@@ -114,15 +135,33 @@ Friction opposes sliding between surfaces in contact. Static friction must be ov
 `,
     questions: [
       { question: 'What keeps a moving object going if nothing acts on it?', answer: 'inertia' },
-      { question: 'Does a heavier object resist changes in its motion more?', answer: 'it grows with mass' },
-      { question: 'How do you work out acceleration from force and mass?', answer: 'divided by its mass' },
+      {
+        question: 'Does a heavier object resist changes in its motion more?',
+        answer: 'it grows with mass',
+      },
+      {
+        question: 'How do you work out acceleration from force and mass?',
+        answer: 'divided by its mass',
+      },
       { question: 'What is the unit of force?', answer: 'measured in newtons' },
-      { question: 'What happens when you push on something?', answer: 'equal in size and opposite in direction' },
+      {
+        question: 'What happens when you push on something?',
+        answer: 'equal in size and opposite in direction',
+      },
       { question: 'How does a rocket propel itself?', answer: 'exhaust gases are pushed backward' },
-      { question: 'How fast do dropped things speed up near the ground?', answer: '9.8 metres per second squared' },
+      {
+        question: 'How fast do dropped things speed up near the ground?',
+        answer: '9.8 metres per second squared',
+      },
       { question: 'How heavy is a ten kilogram bag in newtons?', answer: '98 newtons' },
-      { question: 'Is it harder to start something sliding or to keep it sliding?', answer: 'usually larger than kinetic friction' },
-      { question: 'How can you make surfaces slide more easily?', answer: 'Lubricants such as oil' },
+      {
+        question: 'Is it harder to start something sliding or to keep it sliding?',
+        answer: 'usually larger than kinetic friction',
+      },
+      {
+        question: 'How can you make surfaces slide more easily?',
+        answer: 'Lubricants such as oil',
+      },
     ],
   },
 ];

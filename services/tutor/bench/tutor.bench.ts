@@ -12,7 +12,14 @@ import { SegmentKind, TranscriptSegment } from '@lm/proto/transcript/v1/transcri
 import { TurnSource } from '@lm/proto/tutor/v1/tutor';
 import { PiperSynthesizer, ReplySpeaker } from '@lm/speech';
 import { MemoryBus, speechAudioTopic, transcriptsTopic } from '@lm/streams';
-import { ConversationStore, ExtractiveLlm, TutorService, VoiceTutor, tutorDb, type ReplyTimings } from '@lm/tutor';
+import {
+  ConversationStore,
+  ExtractiveLlm,
+  TutorService,
+  VoiceTutor,
+  tutorDb,
+  type ReplyTimings,
+} from '@lm/tutor';
 import { STUDY_TEXTS } from './studyTexts.js';
 
 const logger = createLogger({ service: 'bench-tutor', level: 'warn' });
@@ -24,7 +31,8 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 const ms = (v: number) => `${Math.round(v)} ms`;
-const p50p95 = (values: number[]) => `p50 ${ms(percentile(values, 50))} / p95 ${ms(percentile(values, 95))}`;
+const p50p95 = (values: number[]) =>
+  `p50 ${ms(percentile(values, 50))} / p95 ${ms(percentile(values, 95))}`;
 
 const dir = mkdtempSync(join(tmpdir(), 'lm-bench-tutor-'));
 const db = await Db.open({ pgliteDir: dir });
@@ -36,7 +44,12 @@ const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedde
 // 1. Indexing and retrieval recall@5.
 let started = performance.now();
 for (const text of STUDY_TEXTS) {
-  await library.upload({ courseId: text.courseId, ownerId: 'bench', filename: text.filename, data: Buffer.from(text.markdown) });
+  await library.upload({
+    courseId: text.courseId,
+    ownerId: 'bench',
+    filename: text.filename,
+    data: Buffer.from(text.markdown),
+  });
 }
 row('index 3 study texts (parse, chunk, embed, store)', ms(performance.now() - started));
 // Every question searches all three courses (15+ chunks), so recall@5 is not trivially 1.
@@ -48,7 +61,10 @@ const searchMs: number[] = [];
 const misses: string[] = [];
 for (const text of STUDY_TEXTS) {
   for (const qa of text.questions) {
-    const { hits, timings } = await library.searcher.searchTimed(qa.question, { courseIds: allCourses, limit: 5 });
+    const { hits, timings } = await library.searcher.searchTimed(qa.question, {
+      courseIds: allCourses,
+      limit: 5,
+    });
     searchMs.push(timings.totalMs);
     total += 1;
     if (hits[0]?.text.includes(qa.answer)) foundFirst += 1;
@@ -57,13 +73,22 @@ for (const text of STUDY_TEXTS) {
   }
 }
 const chunks = (await library.list(allCourses)).reduce((n, m) => n + m.chunkCount, 0);
-row(`retrieval recall@5 (${total} questions, ${chunks} chunks)`, (found / total).toFixed(2), '≥ 0.90');
+row(
+  `retrieval recall@5 (${total} questions, ${chunks} chunks)`,
+  (found / total).toFixed(2),
+  '≥ 0.90',
+);
 row('retrieval recall@1', (foundFirst / total).toFixed(2));
 row('hybrid search latency', p50p95(searchMs));
 
 // 2. Embedded LLM (extractive) through the tutor: retrieval, first token, first sentence.
 const store = new ConversationStore(tutorDb(db.kysely));
-const tutor = new TutorService({ store, retriever: library, llm: new ExtractiveLlm(embedder), logger });
+const tutor = new TutorService({
+  store,
+  retriever: library,
+  llm: new ExtractiveLlm(embedder),
+  logger,
+});
 const timings: ReplyTimings[] = [];
 let answered = 0;
 for (const text of STUDY_TEXTS) {
@@ -71,7 +96,16 @@ for (const text of STUDY_TEXTS) {
   for (const qa of text.questions) {
     let done = '';
     for await (const chunk of tutor.reply(
-      { conversationId: conversation.id, turnId: crypto.randomUUID(), courseId: text.courseId, userId: 'bench', text: qa.question, source: TurnSource.TURN_SOURCE_TEXT, sessionId: '', endedAtMs: Date.now() },
+      {
+        conversationId: conversation.id,
+        turnId: crypto.randomUUID(),
+        courseId: text.courseId,
+        userId: 'bench',
+        text: qa.question,
+        source: TurnSource.TURN_SOURCE_TEXT,
+        sessionId: '',
+        endedAtMs: Date.now(),
+      },
       { onTimings: (t) => timings.push(t) },
     )) {
       if (chunk.body?.$case === 'done') done = chunk.body.value.text;
@@ -99,7 +133,11 @@ for (const sentence of sentences) {
   firstSentenceSynth.push(took);
   audioMs += (speech.pcm.length / speech.sampleRate) * 1000;
 }
-row(`TTS real-time factor (${sentences.length} sentences)`, (synthMs / audioMs).toFixed(3), '≤ 0.3');
+row(
+  `TTS real-time factor (${sentences.length} sentences)`,
+  (synthMs / audioMs).toFixed(3),
+  '≤ 0.3',
+);
 row('TTS time per sentence', p50p95(firstSentenceSynth));
 
 // 4. Tutor + speech share of voice-to-voice: final with end_of_turn published → first audio
@@ -119,28 +157,53 @@ await bus.tail(speechAudioTopic, (chunk) => {
 });
 const turnToAudio: number[] = [];
 const bargeInStop: number[] = [];
-for (const [i, qa] of STUDY_TEXTS.flatMap((t) => t.questions.map((q) => ({ ...q, courseId: t.courseId }))).entries()) {
+for (const [i, qa] of STUDY_TEXTS.flatMap((t) =>
+  t.questions.map((q) => ({ ...q, courseId: t.courseId })),
+).entries()) {
   if (i >= 15) break;
   const sessionId = `bench-room-${i}`;
   await voice.openSession({ sessionId, userId: 'bench', courseId: qa.courseId });
-  const segment = (kind: SegmentKind, text: string, endOfTurn: boolean): TranscriptSegment => TranscriptSegment.fromPartial({
-    sessionId, streamId: 'mic', segmentIndex: 0, revision: kind === SegmentKind.SEGMENT_KIND_FINAL ? 1 : 0, kind, text, words: [],
-    startMs: 0, endMs: 0, language: 'en', emittedAtMs: Date.now(), audioCapturedAtMs: Date.now(), endOfTurn,
-  });
+  const segment = (kind: SegmentKind, text: string, endOfTurn: boolean): TranscriptSegment =>
+    TranscriptSegment.fromPartial({
+      sessionId,
+      streamId: 'mic',
+      segmentIndex: 0,
+      revision: kind === SegmentKind.SEGMENT_KIND_FINAL ? 1 : 0,
+      kind,
+      text,
+      words: [],
+      startMs: 0,
+      endMs: 0,
+      language: 'en',
+      emittedAtMs: Date.now(),
+      audioCapturedAtMs: Date.now(),
+      endOfTurn,
+    });
   const t0 = performance.now();
   await bus.publish(transcriptsTopic, segment(SegmentKind.SEGMENT_KIND_FINAL, qa.question, true));
   while (!firstAudio.has(sessionId)) await new Promise((r) => setTimeout(r, 2));
   turnToAudio.push((firstAudio.get(sessionId) ?? NaN) - t0);
   await new Promise((r) => setTimeout(r, 400));
   const bargeAt = performance.now();
-  await bus.publish(transcriptsTopic, { ...segment(SegmentKind.SEGMENT_KIND_PARTIAL, 'wait', false), segmentIndex: 1 });
+  await bus.publish(transcriptsTopic, {
+    ...segment(SegmentKind.SEGMENT_KIND_PARTIAL, 'wait', false),
+    segmentIndex: 1,
+  });
   await new Promise((r) => setTimeout(r, 600));
   bargeInStop.push(Math.max(0, (lastAudio.get(sessionId) ?? bargeAt) - bargeAt));
   await voice.endSession(sessionId);
 }
 row('final (end of turn) → first audio chunk sent', p50p95(turnToAudio), 'part of ≤ 1.0 s / 1.8 s');
-row('barge-in → last audio chunk sent (+ ≤ 200 ms queued at the listener)', p50p95(bargeInStop), 'playback stop ≤ 300 ms');
-row('voice-to-voice (end of speech → first audio)', 'needs the transcriber in the loop: not measured here', '');
+row(
+  'barge-in → last audio chunk sent (+ ≤ 200 ms queued at the listener)',
+  p50p95(bargeInStop),
+  'playback stop ≤ 300 ms',
+);
+row(
+  'voice-to-voice (end of speech → first audio)',
+  'needs the transcriber in the loop: not measured here',
+  '',
+);
 
 await speaker.stop();
 await voice.stop();
@@ -150,8 +213,13 @@ await embedder.close();
 await db.close();
 rmSync(dir, { recursive: true, force: true });
 
-const width = [Math.max(...rows.map((r) => r[0].length)), Math.max(...rows.map((r) => r[1].length)), Math.max(...rows.map((r) => r[2].length))];
-const line = (r: [string, string, string]) => `| ${r.map((c, i) => c.padEnd(width[i] ?? 0)).join(' | ')} |`;
+const width = [
+  Math.max(...rows.map((r) => r[0].length)),
+  Math.max(...rows.map((r) => r[1].length)),
+  Math.max(...rows.map((r) => r[2].length)),
+];
+const line = (r: [string, string, string]) =>
+  `| ${r.map((c, i) => c.padEnd(width[i] ?? 0)).join(' | ')} |`;
 console.log(line(['measure', 'value', 'target']));
 console.log(`|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));

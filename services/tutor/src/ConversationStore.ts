@@ -52,7 +52,11 @@ export class ConversationStore {
 
   /** The user's conversation, or not_found (another user's conversation is not disclosed). */
   async get(id: string, userId: string): Promise<Conversation> {
-    const row = await this.db.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('conversations')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
     if (!row || row.user_id !== userId) throw new AppError('not_found', `No conversation ${id}`);
     return conversation(row);
   }
@@ -119,7 +123,10 @@ export class ConversationStore {
   }
 
   /** Messages oldest first; `limit` keeps the newest ones. */
-  async messages(conversationId: string, options: { limit?: number } = {}): Promise<StoredMessage[]> {
+  async messages(
+    conversationId: string,
+    options: { limit?: number } = {},
+  ): Promise<StoredMessage[]> {
     let query = this.db
       .selectFrom('messages')
       .selectAll()
@@ -179,7 +186,13 @@ export class ConversationStore {
   }
 }
 
-function conversation(row: { id: string; user_id: string; course_id: string; title: string; created_at: Date }): Conversation {
+function conversation(row: {
+  id: string;
+  user_id: string;
+  course_id: string;
+  title: string;
+  created_at: Date;
+}): Conversation {
   return {
     id: row.id,
     userId: row.user_id,
@@ -200,7 +213,8 @@ function message(row: {
   turn_id: string | null;
   created_at: Date;
 }): StoredMessage {
-  const citations: unknown = typeof row.citations === 'string' ? JSON.parse(row.citations) : row.citations;
+  const citations: unknown =
+    typeof row.citations === 'string' ? JSON.parse(row.citations) : row.citations;
   return {
     id: row.id,
     conversationId: row.conversation_id,

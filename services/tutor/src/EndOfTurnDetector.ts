@@ -10,9 +10,7 @@ export interface EndOfTurnOptions {
 
 /** What to do after a transcript event. */
 export type TurnDecision =
-  | { kind: 'listening' }
-  | { kind: 'wait'; ms: number }
-  | { kind: 'end'; text: string };
+  { kind: 'listening' } | { kind: 'wait'; ms: number } | { kind: 'end'; text: string };
 
 /**
  * Decides when a student's spoken turn is over, from the transcriber's finals: their text is
@@ -42,7 +40,9 @@ export class EndOfTurnDetector {
       this.waiting = false;
     }
     if (!endOfTurn || this.parts.length === 0) return { kind: 'listening' };
-    const ms = /[.?!]["'”’)]*$/.test(this.pending) ? this.options.finishedGraceMs : this.options.unfinishedGraceMs;
+    const ms = /[.?!]["'”’)]*$/.test(this.pending)
+      ? this.options.finishedGraceMs
+      : this.options.unfinishedGraceMs;
     if (ms <= 0) return this.take();
     this.waiting = true;
     return { kind: 'wait', ms };

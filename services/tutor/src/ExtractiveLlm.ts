@@ -22,10 +22,11 @@ interface Candidate {
 }
 
 const STOPWORDS = new Set(
-  ('a an and are as at be by can could did do does for from had has have how i if in into is it its ' +
+  (
+    'a an and are as at be by can could did do does for from had has have how i if in into is it its ' +
     'me my not of on or our so than that the their them then there these they this to was were what ' +
-    'when where which who whom why will with would you your about explain tell describe mean means')
-    .split(' '),
+    'when where which who whom why will with would you your about explain tell describe mean means'
+  ).split(' '),
 );
 
 /**
@@ -75,12 +76,18 @@ export class ExtractiveLlm implements Llm {
     const questionTerms = terms(prompt.question);
     let similarities: number[] = candidates.map(() => 0);
     if (this.embedder) {
-      const vectors = await this.embedder.embed([prompt.question, ...candidates.map((c) => c.text)]);
+      const vectors = await this.embedder.embed([
+        prompt.question,
+        ...candidates.map((c) => c.text),
+      ]);
       const q = vectors[0];
       if (q) similarities = candidates.map((_, i) => dot(q, vectors[i + 1]));
     }
     for (const [i, candidate] of candidates.entries()) {
-      const overlap = questionTerms.size === 0 ? 0 : shared(questionTerms, terms(candidate.text)) / questionTerms.size;
+      const overlap =
+        questionTerms.size === 0
+          ? 0
+          : shared(questionTerms, terms(candidate.text)) / questionTerms.size;
       // Without an embedder, shared words are all there is; with one, they refine it.
       const similarity = similarities[i] ?? 0;
       candidate.score = this.embedder ? similarity + 0.25 * overlap : overlap;

@@ -40,7 +40,9 @@ export class OllamaLlm implements Llm {
         },
       });
     } catch (error) {
-      throw new AppError('unavailable', `Ollama did not answer: ${describe(error)}`, { cause: error });
+      throw new AppError('unavailable', `Ollama did not answer: ${describe(error)}`, {
+        cause: error,
+      });
     }
     // abort() on the iterator cancels this one HTTP request (Ollama stops generating).
     const onAbort = () => response.abort();
@@ -53,7 +55,9 @@ export class OllamaLlm implements Llm {
       }
     } catch (error) {
       if (signal?.aborted) return;
-      throw new AppError('unavailable', `Ollama stream failed: ${describe(error)}`, { cause: error });
+      throw new AppError('unavailable', `Ollama stream failed: ${describe(error)}`, {
+        cause: error,
+      });
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }

@@ -29,7 +29,8 @@ export const SYSTEM_PROMPT = [
 
 /** The label a citation is shown with: "Biology notes, Cells > Mitochondria" or "Lecture 3 at 12:05". */
 export function citationLabel(citation: Citation): string {
-  if (citation.kind === 'lecture') return `${citation.title} at ${formatLectureTime(citation.startMs)}`;
+  if (citation.kind === 'lecture')
+    return `${citation.title} at ${formatLectureTime(citation.startMs)}`;
   return citation.heading ? `${citation.title}, ${citation.heading}` : citation.title;
 }
 
@@ -52,7 +53,11 @@ export class PromptBuilder {
     this.options = { ...DEFAULT_PROMPT_OPTIONS, ...options };
   }
 
-  build(question: string, hits: readonly SearchHit[], history: readonly LlmMessage[] = []): GroundedPrompt {
+  build(
+    question: string,
+    hits: readonly SearchHit[],
+    history: readonly LlmMessage[] = [],
+  ): GroundedPrompt {
     const passages: Passage[] = hits.slice(0, this.options.maxPassages).map((hit, i) => ({
       number: i + 1,
       citation: citationOf(hit),

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type Logger } from '@lm/kit';
 import type { SearchHit } from '@lm/library';
-import { TurnSource, type Citation, type ReplyChunk, type TutorTurn } from '@lm/proto/tutor/v1/tutor';
+import {
+  TurnSource,
+  type Citation,
+  type ReplyChunk,
+  type TutorTurn,
+} from '@lm/proto/tutor/v1/tutor';
 import type { Conversation, ConversationStore, StoredMessage } from './ConversationStore.js';
 import type { Llm, LlmMessage } from './Llm.js';
 import { PromptBuilder } from './PromptBuilder.js';
@@ -9,7 +14,10 @@ import { SentenceSplitter, speakable } from './SentenceSplitter.js';
 
 /** What the tutor needs of the materials library. */
 export interface PassageRetriever {
-  search(query: string, options: { courseIds: readonly string[]; limit?: number }): Promise<SearchHit[]>;
+  search(
+    query: string,
+    options: { courseIds: readonly string[]; limit?: number },
+  ): Promise<SearchHit[]>;
 }
 
 /** Where the time of one reply went, from the start of the reply (ms). */
@@ -59,7 +67,11 @@ export class TutorService {
     return this.deps.llm.name;
   }
 
-  createConversation(input: { userId: string; courseId: string; title?: string }): Promise<Conversation> {
+  createConversation(input: {
+    userId: string;
+    courseId: string;
+    title?: string;
+  }): Promise<Conversation> {
     requireText('userId', input.userId, 200);
     requireText('courseId', input.courseId, 200);
     return this.deps.store.create(input);
@@ -82,7 +94,10 @@ export class TutorService {
       ? await this.deps.store.get(input.conversationId, input.userId)
       : await this.deps.store.create({ userId: input.userId, courseId: input.courseId });
     if (conversation.courseId !== input.courseId) {
-      throw new AppError('invalid_argument', `Conversation ${conversation.id} belongs to another course`);
+      throw new AppError(
+        'invalid_argument',
+        `Conversation ${conversation.id} belongs to another course`,
+      );
     }
     yield* this.reply(
       {
@@ -109,7 +124,11 @@ export class TutorService {
   ): AsyncGenerator<ReplyChunk> {
     const { signal } = options;
     const started = performance.now();
-    const log = this.deps.logger.child({ conversation: turn.conversationId, turn: turn.turnId, session: turn.sessionId || undefined });
+    const log = this.deps.logger.child({
+      conversation: turn.conversationId,
+      turn: turn.turnId,
+      session: turn.sessionId || undefined,
+    });
     let sequence = 0;
     const chunk = (body: ReplyChunk['body']): ReplyChunk => ({
       conversationId: turn.conversationId,
@@ -119,10 +138,21 @@ export class TutorService {
       sessionId: turn.sessionId,
       emittedAtMs: Date.now(),
     });
-    const timings: ReplyTimings = { retrievalMs: 0, firstTokenMs: null, firstSentenceMs: null, totalMs: 0, cancelled: false };
+    const timings: ReplyTimings = {
+      retrievalMs: 0,
+      firstTokenMs: null,
+      firstSentenceMs: null,
+      totalMs: 0,
+      cancelled: false,
+    };
 
     const history = await this.history(turn.conversationId);
-    await this.deps.store.addMessage({ conversationId: turn.conversationId, role: 'user', content: turn.text, turnId: turn.turnId });
+    await this.deps.store.addMessage({
+      conversationId: turn.conversationId,
+      role: 'user',
+      content: turn.text,
+      turnId: turn.turnId,
+    });
     if (history.length === 0) await this.deps.store.setTitleIfEmpty(turn.conversationId, turn.text);
 
     let text = '';
@@ -131,7 +161,10 @@ export class TutorService {
     try {
       // The question alone retrieves badly for follow-ups ("and why?"): add the last question.
       const lastQuestion = [...history].reverse().find((m) => m.role === 'user')?.content ?? '';
-      const query = turn.text.split(/\s+/).length < 5 && lastQuestion ? `${lastQuestion} ${turn.text}` : turn.text;
+      const query =
+        turn.text.split(/\s+/).length < 5 && lastQuestion
+          ? `${lastQuestion} ${turn.text}`
+          : turn.text;
       const hits = await this.deps.retriever.search(query, {
         courseIds: [turn.courseId],
         limit: this.deps.retrievalLimit ?? this.prompt.options.maxPassages,
@@ -180,7 +213,10 @@ export class TutorService {
       turnId: turn.turnId,
     });
     options.onTimings?.(timings);
-    log.info({ ...roundTimings(timings), llm: this.deps.llm.name, passages: passages.length }, 'reply finished');
+    log.info(
+      { ...roundTimings(timings), llm: this.deps.llm.name, passages: passages.length },
+      'reply finished',
+    );
     if (cancelled) {
       const reason = failure ? `failed: ${failure}` : reasonOf(signal);
       yield chunk({ $case: 'cancelled', value: { reason } });
@@ -190,7 +226,9 @@ export class TutorService {
   }
 
   private async history(conversationId: string): Promise<LlmMessage[]> {
-    const messages = await this.deps.store.messages(conversationId, { limit: this.prompt.options.historyMessages });
+    const messages = await this.deps.store.messages(conversationId, {
+      limit: this.prompt.options.historyMessages,
+    });
     // A reply cut short by barge-in is remembered as what the student actually heard.
     return messages.map((m) => ({ role: m.role, content: m.spokenText ?? m.content }));
   }
@@ -206,7 +244,8 @@ export function citedPassages(
   allWhenNone = true,
 ): Citation[] {
   const cited = new Set([...text.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])));
-  const chosen = cited.size > 0 || !allWhenNone ? passages.filter((p) => cited.has(p.number)) : passages;
+  const chosen =
+    cited.size > 0 || !allWhenNone ? passages.filter((p) => cited.has(p.number)) : passages;
   return chosen.map((p) => p.citation);
 }
 
@@ -218,11 +257,19 @@ function reasonOf(signal: AbortSignal | undefined): string {
 }
 
 function requireText(name: string, value: string | undefined, max: number): void {
-  if (typeof value !== 'string' || value.trim() === '') throw new AppError('invalid_argument', `${name} is required`);
-  if (value.length > max) throw new AppError('invalid_argument', `${name} is longer than ${max} characters`);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new AppError('invalid_argument', `${name} is required`);
+  if (value.length > max)
+    throw new AppError('invalid_argument', `${name} is longer than ${max} characters`);
 }
 
 function roundTimings(t: ReplyTimings): Record<string, number | boolean | null> {
   const r = (v: number | null) => (v === null ? null : Math.round(v));
-  return { retrievalMs: r(t.retrievalMs), firstTokenMs: r(t.firstTokenMs), firstSentenceMs: r(t.firstSentenceMs), totalMs: r(t.totalMs), cancelled: t.cancelled };
+  return {
+    retrievalMs: r(t.retrievalMs),
+    firstTokenMs: r(t.firstTokenMs),
+    firstSentenceMs: r(t.firstSentenceMs),
+    totalMs: r(t.totalMs),
+    cancelled: t.cancelled,
+  };
 }

@@ -12,7 +12,11 @@ import {
   type Subscription,
 } from '@lm/streams';
 import type { ConversationStore, VoiceSessionRecord } from './ConversationStore.js';
-import { EndOfTurnDetector, type EndOfTurnOptions, type TurnDecision } from './EndOfTurnDetector.js';
+import {
+  EndOfTurnDetector,
+  type EndOfTurnOptions,
+  type TurnDecision,
+} from './EndOfTurnDetector.js';
 import type { ReplyTimings, TutorService } from './TutorService.js';
 
 export interface VoiceTutorDeps {
@@ -90,7 +94,12 @@ export class VoiceTutor {
   }
 
   async start(): Promise<void> {
-    await this.deps.bus.ensureTopics([transcriptsTopic, tutorTurnsTopic, tutorRepliesTopic, speechAudioTopic]);
+    await this.deps.bus.ensureTopics([
+      transcriptsTopic,
+      tutorTurnsTopic,
+      tutorRepliesTopic,
+      speechAudioTopic,
+    ]);
     this.subscriptions.push(
       await this.deps.bus.subscribe(transcriptsTopic, { group: `${this.group}.voice` }, (segment) =>
         this.onSegment(segment),
@@ -115,7 +124,10 @@ export class VoiceTutor {
     if (!input.sessionId.trim()) throw new AppError('invalid_argument', 'sessionId is required');
     const conversation = input.conversationId
       ? await this.deps.store.get(input.conversationId, input.userId)
-      : await this.deps.tutor.createConversation({ userId: input.userId, courseId: input.courseId });
+      : await this.deps.tutor.createConversation({
+          userId: input.userId,
+          courseId: input.courseId,
+        });
     const record = {
       sessionId: input.sessionId,
       conversationId: conversation.id,
@@ -147,7 +159,7 @@ export class VoiceTutor {
       clearTimeout(state.graceTimer);
       state.active?.controller.abort('tutor stopping');
     }
-    await Promise.all([...this.sessions.values()].map((s) => s.active?.done));
+    await Promise.all([...this.sessions.values()].map((s) => s.active?.done ?? Promise.resolve()));
     this.sessions.clear();
   }
 
@@ -173,7 +185,10 @@ export class VoiceTutor {
       case 'listening':
         return;
       case 'wait':
-        state.graceTimer = setTimeout(() => this.apply(state, state.detector.onGraceElapsed()), decision.ms);
+        state.graceTimer = setTimeout(
+          () => this.apply(state, state.detector.onGraceElapsed()),
+          decision.ms,
+        );
         return;
       case 'end':
         this.startTurn(state, decision.text);
@@ -192,8 +207,15 @@ export class VoiceTutor {
       active.stopSent = true;
       void this.stopSpeaking(state.record.sessionId, active);
     }
-    this.deps.logger.info({ session: state.record.sessionId, turn: active.turnId }, 'barge-in: reply cancelled');
-    this.events.bargeIn?.({ sessionId: state.record.sessionId, turnId: active.turnId, atMs: Date.now() });
+    this.deps.logger.info(
+      { session: state.record.sessionId, turn: active.turnId },
+      'barge-in: reply cancelled',
+    );
+    this.events.bargeIn?.({
+      sessionId: state.record.sessionId,
+      turnId: active.turnId,
+      atMs: Date.now(),
+    });
   }
 
   private async stopSpeaking(sessionId: string, active: ActiveReply): Promise<void> {
@@ -208,7 +230,10 @@ export class VoiceTutor {
       });
       await this.deps.store.markCancelled(active.turnId);
     } catch (error) {
-      this.deps.logger.error({ err: error, session: sessionId, turn: active.turnId }, 'stopping speech failed');
+      this.deps.logger.error(
+        { err: error, session: sessionId, turn: active.turnId },
+        'stopping speech failed',
+      );
     }
   }
 
@@ -248,14 +273,18 @@ export class VoiceTutor {
       await this.deps.bus.publish(tutorTurnsTopic, turn);
       for await (const chunk of this.deps.tutor.reply(turn, {
         signal: controller.signal,
-        onTimings: (timings) => this.events.replyTimings?.({ sessionId: record.sessionId, turnId: turn.turnId, timings }),
+        onTimings: (timings) =>
+          this.events.replyTimings?.({ sessionId: record.sessionId, turnId: turn.turnId, timings }),
       })) {
         await this.deps.bus.publish(tutorRepliesTopic, chunk);
         active.lastSequence = chunk.sequence;
       }
     })()
       .catch((error: unknown) => {
-        this.deps.logger.error({ err: error, session: record.sessionId, turn: turn.turnId }, 'voice turn failed');
+        this.deps.logger.error(
+          { err: error, session: record.sessionId, turn: turn.turnId },
+          'voice turn failed',
+        );
       })
       .finally(() => {
         active.generating = false;
@@ -279,7 +308,8 @@ export class VoiceTutor {
     if (!chunk.endOfUtterance) return;
     this.spoken.delete(chunk.utteranceId);
     const state = this.sessions.get(chunk.sessionId);
-    if (state?.active?.turnId === chunk.utteranceId && !state.active.generating) state.active = undefined;
+    if (state?.active?.turnId === chunk.utteranceId && !state.active.generating)
+      state.active = undefined;
     const spokenText = sentences.join(' ');
     await this.deps.store.setSpoken(chunk.utteranceId, spokenText);
     this.events.spoken?.({ turnId: chunk.utteranceId, spokenText });
@@ -289,7 +319,8 @@ export class VoiceTutor {
     const known = this.sessions.get(sessionId);
     if (known) return known;
     const unknownAt = this.notTutoring.get(sessionId);
-    if (unknownAt !== undefined && Date.now() - unknownAt < UNKNOWN_SESSION_TTL_MS) return undefined;
+    if (unknownAt !== undefined && Date.now() - unknownAt < UNKNOWN_SESSION_TTL_MS)
+      return undefined;
     const record = await this.deps.store.session(sessionId);
     if (!record || record.endedAt) {
       if (this.notTutoring.size > 10_000) this.notTutoring.clear();

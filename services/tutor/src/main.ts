@@ -28,7 +28,10 @@ const logger = createLogger({ service: 'tutor', level: config.LOG_LEVEL });
 const shutdown = new GracefulShutdown(logger);
 shutdown.listen();
 
-const db = await Db.open({ databaseUrl: config.DATABASE_URL, pgliteDir: config.DATABASE_URL ? undefined : join(config.LM_DATA_DIR, 'db') });
+const db = await Db.open({
+  databaseUrl: config.DATABASE_URL,
+  pgliteDir: config.DATABASE_URL ? undefined : join(config.LM_DATA_DIR, 'db'),
+});
 shutdown.add('database', () => db.close());
 await db.migrate();
 const vectors = await createVectorStore({
@@ -43,12 +46,23 @@ shutdown.add('embedder', () => embedder.close());
 const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
 await library.init();
 const store = new ConversationStore(tutorDb(db.kysely));
-const llm = createLlm({ ollamaUrl: config.OLLAMA_URL, ollamaModel: config.OLLAMA_MODEL, embedder, logger });
+const llm = createLlm({
+  ollamaUrl: config.OLLAMA_URL,
+  ollamaModel: config.OLLAMA_MODEL,
+  embedder,
+  logger,
+});
 const tutor = new TutorService({ store, retriever: library, llm, logger });
 
 const bus = createBus();
 shutdown.add('bus', () => bus.close());
-const voice = new VoiceTutor({ bus, tutor, store, logger, endOfTurn: { unfinishedGraceMs: config.TUTOR_TURN_GRACE_MS } });
+const voice = new VoiceTutor({
+  bus,
+  tutor,
+  store,
+  logger,
+  endOfTurn: { unfinishedGraceMs: config.TUTOR_TURN_GRACE_MS },
+});
 await voice.start();
 shutdown.add('voice', () => voice.stop());
 
@@ -59,7 +73,12 @@ shutdown.add('grpc', () => grpc.close());
 
 const health = new HealthRegistry();
 health.register('database', () => db.ping());
-const ops = await startOpsServer({ host: config.OPS_HOST, port: config.OPS_PORT, health, metrics: createMetricsRegistry('tutor') });
+const ops = await startOpsServer({
+  host: config.OPS_HOST,
+  port: config.OPS_PORT,
+  health,
+  metrics: createMetricsRegistry('tutor'),
+});
 shutdown.add('ops', () => ops.close());
 shutdown.add('readiness', () => health.markShuttingDown());
 logger.info({ llm: llm.name, vectors: vectors.kind, bus: bus.kind }, 'tutor ready');

@@ -6,7 +6,10 @@ describe('EndOfTurnDetector', () => {
     const d = new EndOfTurnDetector({ unfinishedGraceMs: 700 });
     expect(d.onPartial('what is')).toEqual({ kind: 'listening' });
     expect(d.onFinal('What is a mitochondrion', false)).toEqual({ kind: 'listening' });
-    expect(d.onFinal('in a cell?', true)).toEqual({ kind: 'end', text: 'What is a mitochondrion in a cell?' });
+    expect(d.onFinal('in a cell?', true)).toEqual({
+      kind: 'end',
+      text: 'What is a mitochondrion in a cell?',
+    });
     expect(d.pending).toBe('');
   });
 
@@ -21,7 +24,10 @@ describe('EndOfTurnDetector', () => {
     d.onFinal('so the enzyme', true);
     d.onPartial('binds');
     expect(d.onGraceElapsed()).toEqual({ kind: 'listening' });
-    expect(d.onFinal('binds the substrate.', true)).toEqual({ kind: 'end', text: 'so the enzyme binds the substrate.' });
+    expect(d.onFinal('binds the substrate.', true)).toEqual({
+      kind: 'end',
+      text: 'so the enzyme binds the substrate.',
+    });
   });
 
   it('ignores a marked final when nothing was said', () => {

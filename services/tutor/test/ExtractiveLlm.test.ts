@@ -6,7 +6,14 @@ const passage = (number: number, text: string): Passage => ({
   number,
   text,
   similarity: null,
-  citation: { kind: 'material', sourceId: `m${number}`, title: 'Notes', heading: '', startMs: 0, excerpt: '' },
+  citation: {
+    kind: 'material',
+    sourceId: `m${number}`,
+    title: 'Notes',
+    heading: '',
+    startMs: 0,
+    excerpt: '',
+  },
 });
 
 function prompt(question: string, passages: Passage[]): GroundedPrompt {
@@ -27,7 +34,10 @@ describe('ExtractiveLlm (lexical)', () => {
     const text = await collect(
       llm.stream(
         prompt('Where does the Calvin cycle take place?', [
-          passage(1, 'Photosynthesis has two stages. The Calvin cycle takes place in the stroma of the chloroplast. Light reactions happen in the thylakoids.'),
+          passage(
+            1,
+            'Photosynthesis has two stages. The Calvin cycle takes place in the stroma of the chloroplast. Light reactions happen in the thylakoids.',
+          ),
           passage(2, 'Mitochondria produce ATP by respiration.'),
         ]),
       ),
@@ -39,7 +49,13 @@ describe('ExtractiveLlm (lexical)', () => {
 
   it('says the materials do not cover a question instead of guessing', async () => {
     const llm = new ExtractiveLlm();
-    const text = await collect(llm.stream(prompt('Who won the football match?', [passage(1, 'Enzymes lower the activation energy of reactions.')])));
+    const text = await collect(
+      llm.stream(
+        prompt('Who won the football match?', [
+          passage(1, 'Enzymes lower the activation energy of reactions.'),
+        ]),
+      ),
+    );
     expect(text).toBe(EXTRACTIVE_NOT_FOUND);
     expect(await collect(llm.stream(prompt('Anything?', [])))).toBe(EXTRACTIVE_NOT_FOUND);
   });
@@ -48,7 +64,12 @@ describe('ExtractiveLlm (lexical)', () => {
     const llm = new ExtractiveLlm();
     const controller = new AbortController();
     let words = 0;
-    for await (const _ of llm.stream(prompt('Where does the Calvin cycle take place?', [passage(1, 'The Calvin cycle takes place in the stroma.')]), { signal: controller.signal })) {
+    for await (const _ of llm.stream(
+      prompt('Where does the Calvin cycle take place?', [
+        passage(1, 'The Calvin cycle takes place in the stroma.'),
+      ]),
+      { signal: controller.signal },
+    )) {
       words += 1;
       if (words === 3) controller.abort();
     }

@@ -31,7 +31,15 @@ describe('PromptBuilder', () => {
       ' What makes ATP? ',
       [
         hit({ chunkId: 'a' }),
-        hit({ chunkId: 'b', kind: 'lecture', title: 'Lecture 3', heading: '', startMs: 125_000, sessionId: 's3', text: 'ATP is the energy currency.' }),
+        hit({
+          chunkId: 'b',
+          kind: 'lecture',
+          title: 'Lecture 3',
+          heading: '',
+          startMs: 125_000,
+          sessionId: 's3',
+          text: 'ATP is the energy currency.',
+        }),
         hit({ chunkId: 'c', text: 'dropped: over the passage limit' }),
       ],
       [
@@ -43,31 +51,63 @@ describe('PromptBuilder', () => {
     );
     expect(prompt.question).toBe('What makes ATP?');
     expect(prompt.passages.map((p) => p.number)).toEqual([1, 2]);
-    expect(prompt.passages[1]?.citation).toMatchObject({ kind: 'lecture', sourceId: 's3', startMs: 125_000 });
+    expect(prompt.passages[1]?.citation).toMatchObject({
+      kind: 'lecture',
+      sourceId: 's3',
+      startMs: 125_000,
+    });
     const system = prompt.messages[0]?.content ?? '';
     expect(system.startsWith(SYSTEM_PROMPT)).toBe(true);
     expect(system).toContain('[1] (Biology notes, Cells > Mitochondria)\nMitochondria make ATP.');
     expect(system).toContain('[2] (Lecture 3 at 2:05)\nATP is the energy currency.');
     expect(system).not.toContain('dropped');
-    expect(prompt.messages.slice(1).map((m) => m.content)).toEqual(['recent question', 'recent answer', 'What makes ATP?']);
+    expect(prompt.messages.slice(1).map((m) => m.content)).toEqual([
+      'recent question',
+      'recent answer',
+      'What makes ATP?',
+    ]);
   });
 
   it('says when no passage was found and clips long passages at a sentence', () => {
     const builder = new PromptBuilder({ maxPassageChars: 40 });
     expect(builder.build('q', []).messages[0]?.content).toContain('none were found');
-    const long = builder.build('q', [hit({ text: 'First sentence is here. Second sentence is much longer than the limit.' })]);
+    const long = builder.build('q', [
+      hit({ text: 'First sentence is here. Second sentence is much longer than the limit.' }),
+    ]);
     expect(long.passages[0]?.text).toBe('First sentence is here.');
   });
 
   it('labels citations', () => {
-    expect(citationLabel({ kind: 'material', sourceId: 'm', title: 'Notes', heading: '', startMs: 0, excerpt: '' })).toBe('Notes');
+    expect(
+      citationLabel({
+        kind: 'material',
+        sourceId: 'm',
+        title: 'Notes',
+        heading: '',
+        startMs: 0,
+        excerpt: '',
+      }),
+    ).toBe('Notes');
   });
 });
 
 describe('citedPassages', () => {
-  const passages = [1, 2, 3].map((n) => ({ number: n, citation: { kind: 'material', sourceId: `m${n}`, title: '', heading: '', startMs: 0, excerpt: '' } }));
+  const passages = [1, 2, 3].map((n) => ({
+    number: n,
+    citation: {
+      kind: 'material',
+      sourceId: `m${n}`,
+      title: '',
+      heading: '',
+      startMs: 0,
+      excerpt: '',
+    },
+  }));
   it('keeps the cited passages only', () => {
-    expect(citedPassages('A [3]. B [1][3].', passages).map((c) => c.sourceId)).toEqual(['m1', 'm3']);
+    expect(citedPassages('A [3]. B [1][3].', passages).map((c) => c.sourceId)).toEqual([
+      'm1',
+      'm3',
+    ]);
   });
   it('falls back to all passages, or none for a model that always cites', () => {
     expect(citedPassages('No markers.', passages)).toHaveLength(3);

@@ -16,7 +16,18 @@ describe('SentenceSplitter', () => {
 
   it('does not split at abbreviations, decimals or initials', () => {
     const s = new SentenceSplitter({ firstClauseChars: 1000 });
-    const out = feed(s, ['About 3', '.', '5 litres', ', e', '.g', '. in Dr', '. J', '. Smith', "'s lab", '. Next']).flat();
+    const out = feed(s, [
+      'About 3',
+      '.',
+      '5 litres',
+      ', e',
+      '.g',
+      '. in Dr',
+      '. J',
+      '. Smith',
+      "'s lab",
+      '. Next',
+    ]).flat();
     expect(out).toEqual(["About 3.5 litres, e.g. in Dr. J. Smith's lab."]);
   });
 
@@ -29,7 +40,10 @@ describe('SentenceSplitter', () => {
 
   it('cuts a long first sentence at a clause boundary so speech can start early', () => {
     const s = new SentenceSplitter({ firstClauseChars: 40 });
-    const words = 'The mitochondrion, which biologists call the powerhouse of the cell, makes most of the energy'.split(/(?= )/);
+    const words =
+      'The mitochondrion, which biologists call the powerhouse of the cell, makes most of the energy'.split(
+        /(?= )/,
+      );
     const out = feed(s, words).flat();
     expect(out[0]).toBe('The mitochondrion, which biologists call the powerhouse of the cell,');
     expect(s.flush()).toEqual(['makes most of the energy']);

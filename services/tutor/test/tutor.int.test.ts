@@ -53,10 +53,29 @@ describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive
     vectors = await EmbeddedVectorStore.fromPglite(db.pglite!);
     embedder = await SentenceEmbedder.load();
     const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
-    materialId = (await library.upload({ courseId: 'bio', ownerId: 'teacher', filename: 'cells.md', data: Buffer.from(NOTES) })).id;
-    await library.upload({ courseId: 'history', ownerId: 'teacher', filename: 'rev.md', data: Buffer.from('# Revolution\n\nThe Bastille was stormed on 14 July 1789 by a crowd in Paris.') });
+    materialId = (
+      await library.upload({
+        courseId: 'bio',
+        ownerId: 'teacher',
+        filename: 'cells.md',
+        data: Buffer.from(NOTES),
+      })
+    ).id;
+    await library.upload({
+      courseId: 'history',
+      ownerId: 'teacher',
+      filename: 'rev.md',
+      data: Buffer.from(
+        '# Revolution\n\nThe Bastille was stormed on 14 July 1789 by a crowd in Paris.',
+      ),
+    });
     store = new ConversationStore(tutorDb(db.kysely));
-    tutor = new TutorService({ store, retriever: library, llm: new ExtractiveLlm(embedder), logger });
+    tutor = new TutorService({
+      store,
+      retriever: library,
+      llm: new ExtractiveLlm(embedder),
+      logger,
+    });
   });
 
   afterAll(async () => {
@@ -67,7 +86,12 @@ describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive
 
   it('streams a grounded, cited answer token by token and stores both messages', async () => {
     const chunks: ReplyChunk[] = [];
-    for await (const chunk of tutor.chat({ userId: 'ann', courseId: 'bio', text: 'What molecule stores the energy a cell uses?' })) chunks.push(chunk);
+    for await (const chunk of tutor.chat({
+      userId: 'ann',
+      courseId: 'bio',
+      text: 'What molecule stores the energy a cell uses?',
+    }))
+      chunks.push(chunk);
     const kinds = chunks.map((c) => c.body?.$case);
     expect(kinds.filter((k) => k === 'token').length).toBeGreaterThan(5);
     expect(kinds.at(-1)).toBe('done');
@@ -76,7 +100,12 @@ describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive
     if (done?.$case !== 'done') throw new Error('no done chunk');
     expect(done.value.text.startsWith(EXTRACTIVE_LEAD_IN)).toBe(true);
     expect(done.value.text).toMatch(/adenosine triphosphate/);
-    expect(done.value.citations[0]).toMatchObject({ kind: 'material', sourceId: materialId, title: 'Cell Biology', heading: 'Cell Biology > Mitochondria' });
+    expect(done.value.citations[0]).toMatchObject({
+      kind: 'material',
+      sourceId: materialId,
+      title: 'Cell Biology',
+      heading: 'Cell Biology > Mitochondria',
+    });
     const sentences = chunks.flatMap((c) => (c.body?.$case === 'sentence' ? [c.body.value] : []));
     expect(sentences[0]).toBe(EXTRACTIVE_LEAD_IN);
     expect(sentences.join(' ')).not.toMatch(/\[\d\]/); // spoken text carries no markers
@@ -87,12 +116,19 @@ describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive
       ['assistant', false],
     ]);
     expect(messages[1]?.citations).toHaveLength(done.value.citations.length);
-    await expect(tutor.messages(conversationId, 'bob')).rejects.toMatchObject({ code: 'not_found' });
+    await expect(tutor.messages(conversationId, 'bob')).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   it("answers only from the conversation's course and says so when it is not covered", async () => {
     let done: ReplyChunk['body'];
-    for await (const chunk of tutor.chat({ userId: 'ann', courseId: 'bio', text: 'When was the Bastille stormed?' })) done = chunk.body;
+    for await (const chunk of tutor.chat({
+      userId: 'ann',
+      courseId: 'bio',
+      text: 'When was the Bastille stormed?',
+    }))
+      done = chunk.body;
     expect(done).toEqual({ $case: 'done', value: { text: EXTRACTIVE_NOT_FOUND, citations: [] } });
   });
 
@@ -100,14 +136,24 @@ describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive
     const drain = async (input: Parameters<TutorService['chat']>[0]) => {
       for await (const _ of tutor.chat(input)) void _;
     };
-    await expect(drain({ userId: 'ann', courseId: 'bio', text: ' ' })).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(drain({ userId: 'ann', courseId: 'bio', text: ' ' })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
     const theirs = await tutor.createConversation({ userId: 'bob', courseId: 'bio' });
-    await expect(drain({ userId: 'ann', courseId: 'bio', conversationId: theirs.id, text: 'hi there' })).rejects.toMatchObject({ code: 'not_found' });
+    await expect(
+      drain({ userId: 'ann', courseId: 'bio', conversationId: theirs.id, text: 'hi there' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
   });
 
   it('holds a voice turn over the bus: finals → reply → speech, then records what was spoken; barge-in cancels', async () => {
     const bus = new MemoryBus();
-    const voice = new VoiceTutor({ bus, tutor, store, logger, endOfTurn: { unfinishedGraceMs: 300 } });
+    const voice = new VoiceTutor({
+      bus,
+      tutor,
+      store,
+      logger,
+      endOfTurn: { unfinishedGraceMs: 300 },
+    });
     const synthesizer = new PiperSynthesizer();
     await synthesizer.warm();
     const speaker = new ReplySpeaker({ bus, synthesizer, logger, leadMs: 200 });
@@ -119,18 +165,44 @@ describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive
     await bus.tail(speechAudioTopic, (c) => void audio.push({ chunk: c, at: Date.now() }));
     const spoken: { turnId: string; spokenText: string }[] = [];
     voice.events.spoken = (e) => spoken.push(e);
-    const session = await voice.openSession({ sessionId: 'room-9', userId: 'ann', courseId: 'bio' });
+    const session = await voice.openSession({
+      sessionId: 'room-9',
+      userId: 'ann',
+      courseId: 'bio',
+    });
 
     let index = 0;
-    const segment = (kind: SegmentKind, text: string, endOfTurn = false): TranscriptSegment => TranscriptSegment.fromPartial({
-      sessionId: 'room-9', streamId: 'mic', segmentIndex: kind === SegmentKind.SEGMENT_KIND_FINAL ? index++ : index, revision: 0, kind, text,
-      words: [], startMs: 0, endMs: 0, language: 'en', emittedAtMs: Date.now(), audioCapturedAtMs: Date.now(), endOfTurn, streamEnded: false,
-    });
+    const segment = (kind: SegmentKind, text: string, endOfTurn = false): TranscriptSegment =>
+      TranscriptSegment.fromPartial({
+        sessionId: 'room-9',
+        streamId: 'mic',
+        segmentIndex: kind === SegmentKind.SEGMENT_KIND_FINAL ? index++ : index,
+        revision: 0,
+        kind,
+        text,
+        words: [],
+        startMs: 0,
+        endMs: 0,
+        language: 'en',
+        emittedAtMs: Date.now(),
+        audioCapturedAtMs: Date.now(),
+        endOfTurn,
+        streamEnded: false,
+      });
     // A lecture session's segments are ignored.
-    await bus.publish(transcriptsTopic, { ...segment(SegmentKind.SEGMENT_KIND_FINAL, 'Not for the tutor.', true), sessionId: 'lecture-1' });
+    await bus.publish(transcriptsTopic, {
+      ...segment(SegmentKind.SEGMENT_KIND_FINAL, 'Not for the tutor.', true),
+      sessionId: 'lecture-1',
+    });
 
-    await bus.publish(transcriptsTopic, segment(SegmentKind.SEGMENT_KIND_PARTIAL, 'what do ribosomes'));
-    await bus.publish(transcriptsTopic, segment(SegmentKind.SEGMENT_KIND_FINAL, 'What do ribosomes do', true));
+    await bus.publish(
+      transcriptsTopic,
+      segment(SegmentKind.SEGMENT_KIND_PARTIAL, 'what do ribosomes'),
+    );
+    await bus.publish(
+      transcriptsTopic,
+      segment(SegmentKind.SEGMENT_KIND_FINAL, 'What do ribosomes do', true),
+    );
     // No punctuation: the turn ends after the grace period.
     await waitFor(() => spoken.length === 1);
     const first = replies.filter((r) => r.body?.$case === 'done');
@@ -138,15 +210,26 @@ describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive
     expect(first[0]?.sessionId).toBe('room-9');
     const turn1 = first[0]!.turnId;
     expect(spoken[0]?.turnId).toBe(turn1);
-    expect(spoken[0]?.spokenText).toMatch(/^Here is what your course materials say\. .*protein synthesis/);
-    expect(audio.filter((a) => a.chunk.utteranceId === turn1 && a.chunk.pcm.length > 0).length).toBeGreaterThan(10);
+    expect(spoken[0]?.spokenText).toMatch(
+      /^Here is what your course materials say\. .*protein synthesis/,
+    );
+    expect(
+      audio.filter((a) => a.chunk.utteranceId === turn1 && a.chunk.pcm.length > 0).length,
+    ).toBeGreaterThan(10);
     const stored = await store.messages(session.conversationId);
     expect(stored.map((m) => m.role)).toEqual(['user', 'assistant']);
     expect(stored[0]?.content).toBe('What do ribosomes do');
     expect(stored[1]?.spokenText).toBe(spoken[0]?.spokenText);
 
     // Barge-in: the student speaks while the second answer is being spoken.
-    await bus.publish(transcriptsTopic, segment(SegmentKind.SEGMENT_KIND_FINAL, 'Tell me everything about mitochondria and their energy?', true));
+    await bus.publish(
+      transcriptsTopic,
+      segment(
+        SegmentKind.SEGMENT_KIND_FINAL,
+        'Tell me everything about mitochondria and their energy?',
+        true,
+      ),
+    );
     await waitFor(() => audio.some((a) => a.chunk.pcm.length > 0 && a.chunk.utteranceId !== turn1));
     await new Promise((r) => setTimeout(r, 300));
     const bargeAt = Date.now();
@@ -154,8 +237,13 @@ describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive
     await waitFor(() => spoken.length === 2);
     const turn2 = spoken[1]!.turnId;
     // Whether generation was still running or only the speech was, the turn ends cancelled.
-    expect(replies.filter((r) => r.turnId === turn2).at(-1)?.body).toEqual({ $case: 'cancelled', value: { reason: 'barge-in' } });
-    const late = audio.filter((a) => a.chunk.utteranceId === turn2 && a.chunk.pcm.length > 0 && a.at > bargeAt + 300);
+    expect(replies.filter((r) => r.turnId === turn2).at(-1)?.body).toEqual({
+      $case: 'cancelled',
+      value: { reason: 'barge-in' },
+    });
+    const late = audio.filter(
+      (a) => a.chunk.utteranceId === turn2 && a.chunk.pcm.length > 0 && a.at > bargeAt + 300,
+    );
     expect(late).toEqual([]);
     const messages = await store.messages(session.conversationId);
     const reply2 = messages.at(-1)!;
@@ -163,7 +251,9 @@ describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive
     expect(reply2.spokenText).toBe(spoken[1]?.spokenText);
     // Spoken is what was played: a prefix of the reply's sentences, not the whole reply.
     expect(reply2.spokenText!.length).toBeGreaterThan(0);
-    expect(reply2.spokenText!.length).toBeLessThan(reply2.content.replace(/\s*\[\d+\]/g, '').length);
+    expect(reply2.spokenText!.length).toBeLessThan(
+      reply2.content.replace(/\s*\[\d+\]/g, '').length,
+    );
 
     await speaker.stop();
     await voice.stop();

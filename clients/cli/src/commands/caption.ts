@@ -25,6 +25,7 @@ export interface ReceivedCaption {
   audioCapturedAtMs: number;
   emittedAtMs: number;
   streamEnded: boolean;
+  words: { text: string; startMs: number; endMs: number; confidence: number }[];
   /** When this client received it (ms since epoch). */
   receivedAtMs: number;
 }

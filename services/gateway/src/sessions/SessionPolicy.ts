@@ -49,9 +49,12 @@ export class SessionPolicy {
       throw new AppError('failed_precondition', 'The session has ended');
   }
 
-  /** Watching captions, reading the transcript: the starter, an admin, or members of its course (not someone else's tutoring room). */
+  /**
+   * Watching captions, reading the transcript: the starter, or members of its course (never
+   * someone else's tutoring room). Admins manage users, not course content (see AccessPolicy).
+   */
   async assertCanView(principal: Principal, session: LiveSession): Promise<void> {
-    if (session.createdBy === principal.userId || hasRole(principal, 'admin')) return;
+    if (session.createdBy === principal.userId) return;
     if (
       session.kind === 'lecture' &&
       session.courseId &&

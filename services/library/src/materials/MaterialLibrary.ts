@@ -50,22 +50,32 @@ export class MaterialLibrary {
 
   constructor(private readonly deps: MaterialLibraryDeps) {
     this.store = new MaterialStore(deps.db);
-    this.searcher = new HybridSearch({ store: this.store, vectors: deps.vectors, embedder: deps.embedder });
+    this.searcher = new HybridSearch({
+      store: this.store,
+      vectors: deps.vectors,
+      embedder: deps.embedder,
+    });
   }
 
   /** Prepares the vector collection; called lazily by every method that needs it. */
   init(): Promise<void> {
-    this.ready ??= this.deps.vectors.ensure(this.deps.embedder.dimensions).catch((error: unknown) => {
-      this.ready = undefined;
-      throw error;
-    });
+    this.ready ??= this.deps.vectors
+      .ensure(this.deps.embedder.dimensions)
+      .catch((error: unknown) => {
+        this.ready = undefined;
+        throw error;
+      });
     return this.ready;
   }
 
-  async upload(input: MaterialUpload & { courseId: string; ownerId: string; title?: string }): Promise<MaterialSummary> {
+  async upload(
+    input: MaterialUpload & { courseId: string; ownerId: string; title?: string },
+  ): Promise<MaterialSummary> {
     requireId('courseId', input.courseId);
     requireId('ownerId', input.ownerId);
-    const parsed = await parseMaterial(input, { ...(this.deps.maxUploadBytes ? { maxBytes: this.deps.maxUploadBytes } : {}) });
+    const parsed = await parseMaterial(input, {
+      ...(this.deps.maxUploadBytes ? { maxBytes: this.deps.maxUploadBytes } : {}),
+    });
     const drafts = this.chunker.chunk(parsed.sections);
     const materialId = randomUUID();
     const chunks: ChunkRow[] = drafts.map((d) => ({
@@ -157,7 +167,10 @@ export class MaterialLibrary {
       chunks.map((c) => `${lectureTitle}\n${c.text}`),
     );
     if (previous) await this.delete(previous.id);
-    this.deps.logger.info({ session: sessionId, course: courseId, chunks: chunks.length }, 'lecture indexed');
+    this.deps.logger.info(
+      { session: sessionId, course: courseId, chunks: chunks.length },
+      'lecture indexed',
+    );
     return summary(row);
   }
 
@@ -169,7 +182,8 @@ export class MaterialLibrary {
   async get(id: string, courseIds: readonly string[]): Promise<MaterialSummary> {
     const row = await this.store.get(id);
     // Someone else's material is "not found", not "forbidden": its existence is not disclosed.
-    if (!row || !courseIds.includes(row.course_id)) throw new AppError('not_found', `No material ${id}`);
+    if (!row || !courseIds.includes(row.course_id))
+      throw new AppError('not_found', `No material ${id}`);
     return summary(row);
   }
 
@@ -183,7 +197,11 @@ export class MaterialLibrary {
     return this.searcher.search(query, options);
   }
 
-  private async index(material: Omit<MaterialRow, 'created_at'>, chunks: ChunkRow[], texts: string[]): Promise<MaterialRow> {
+  private async index(
+    material: Omit<MaterialRow, 'created_at'>,
+    chunks: ChunkRow[],
+    texts: string[],
+  ): Promise<MaterialRow> {
     await this.init();
     const vectors = await this.embedAll(texts);
     const row = await this.store.insert(material, chunks);
@@ -210,7 +228,10 @@ export class MaterialLibrary {
       out.push(...(await this.deps.embedder.embed(texts.slice(i, i + EMBED_BATCH))));
     }
     if (out.length !== texts.length) {
-      throw new AppError('internal', `The embedder returned ${out.length} vectors for ${texts.length} texts`);
+      throw new AppError(
+        'internal',
+        `The embedder returned ${out.length} vectors for ${texts.length} texts`,
+      );
     }
     return out;
   }

@@ -25,10 +25,17 @@ export class MaterialStore {
   /** Stores a material with all its chunks, or nothing. */
   async insert(material: NewMaterial, chunks: readonly ChunkRow[]): Promise<MaterialRow> {
     return this.db.transaction().execute(async (tx) => {
-      const row = await tx.insertInto('materials').values(material).returningAll().executeTakeFirstOrThrow();
+      const row = await tx
+        .insertInto('materials')
+        .values(material)
+        .returningAll()
+        .executeTakeFirstOrThrow();
       // Batches keep each statement under Postgres' 65 535 parameters.
       for (let i = 0; i < chunks.length; i += 500) {
-        await tx.insertInto('material_chunks').values(chunks.slice(i, i + 500)).execute();
+        await tx
+          .insertInto('material_chunks')
+          .values(chunks.slice(i, i + 500))
+          .execute();
       }
       return row;
     });
@@ -64,7 +71,11 @@ export class MaterialStore {
     return Number(result.numDeletedRows) > 0;
   }
 
-  async chunks(ids: readonly string[]): Promise<Map<string, ChunkRow & { title: string; kind: MaterialRow['kind']; session_id: string | null }>> {
+  async chunks(
+    ids: readonly string[],
+  ): Promise<
+    Map<string, ChunkRow & { title: string; kind: MaterialRow['kind']; session_id: string | null }>
+  > {
     if (ids.length === 0) return new Map();
     const rows = await this.db
       .selectFrom('material_chunks as c')

@@ -57,11 +57,18 @@ export class TranscriptChunker {
     for (const segment of segments) {
       const t = estimateTokens(segment.text);
       const previous = current[current.length - 1];
-      const paused = previous !== undefined && segment.startMs - previous.endMs >= this.options.pauseMs;
-      if (fresh > 0 && (tokens + t > this.options.maxTokens || (paused && tokens >= this.options.targetTokens / 3))) {
+      const paused =
+        previous !== undefined && segment.startMs - previous.endMs >= this.options.pauseMs;
+      if (
+        fresh > 0 &&
+        (tokens + t > this.options.maxTokens || (paused && tokens >= this.options.targetTokens / 3))
+      ) {
         close();
         const last = current[current.length - 1];
-        current = last && !paused && estimateTokens(last.text) < this.options.targetTokens / 2 ? [last] : [];
+        current =
+          last && !paused && estimateTokens(last.text) < this.options.targetTokens / 2
+            ? [last]
+            : [];
         tokens = current.reduce((sum, s) => sum + estimateTokens(s.text), 0);
         fresh = 0;
       }

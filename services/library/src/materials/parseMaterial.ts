@@ -81,13 +81,21 @@ function decodeUtf8(data: Uint8Array, filename: string): string {
     if (text.includes('\u0000')) throw new Error('NUL byte');
     return text.replace(/^\uFEFF/, '');
   } catch (error) {
-    throw new AppError('unsupported_media_type', `"${filename}" is not UTF-8 text`, { cause: error });
+    throw new AppError('unsupported_media_type', `"${filename}" is not UTF-8 text`, {
+      cause: error,
+    });
   }
 }
 
 function titleOf(filename: string, sections: DocumentSection[], format: MaterialFormat): string {
   // A Markdown document that starts with one top heading names itself.
   const first = sections[0]?.headingPath[0];
-  if (format === 'markdown' && first && sections.every((s) => s.headingPath[0] === first)) return first;
-  return filename.replace(/\.[a-z0-9]+$/i, '').replace(/[_-]+/g, ' ').trim() || filename;
+  if (format === 'markdown' && first && sections.every((s) => s.headingPath[0] === first))
+    return first;
+  return (
+    filename
+      .replace(/\.[a-z0-9]+$/i, '')
+      .replace(/[_-]+/g, ' ')
+      .trim() || filename
+  );
 }

@@ -19,9 +19,13 @@ export async function pdfPages(data: Uint8Array): Promise<string[]> {
     const { text } = await extractText(document, { mergePages: false });
     return text;
   } catch (error) {
-    throw new AppError('unsupported_media_type', `The PDF's text cannot be read: ${describe(error)}`, {
-      cause: error,
-    });
+    throw new AppError(
+      'unsupported_media_type',
+      `The PDF's text cannot be read: ${describe(error)}`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     await document.destroy();
   }

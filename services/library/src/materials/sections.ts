@@ -95,7 +95,10 @@ function looksLikeTitle(block: string): boolean {
   if (block.includes('\n')) return false;
   const words = block.split(/\s+/);
   return (
-    words.length <= 8 && block.length <= 80 && /^[\p{Lu}\p{N}]/u.test(block) && !/[.,;:!?]$/.test(block)
+    words.length <= 8 &&
+    block.length <= 80 &&
+    /^[\p{Lu}\p{N}]/u.test(block) &&
+    !/[.,;:!?]$/.test(block)
   );
 }
 

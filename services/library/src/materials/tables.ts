@@ -50,4 +50,3 @@ export type LibraryDb = Kysely<LibraryTables>;
 export function libraryDb<DB>(db: Kysely<DB>): LibraryDb {
   return db as unknown as LibraryDb;
 }
-

@@ -90,8 +90,15 @@ export class EmbeddedVectorStore implements VectorStore {
     if (query.courseIds.length === 0 || query.limit <= 0) return [];
     this.check([query.vector]);
     return this.db.transaction(async (tx) => {
-      await tx.exec(`SET LOCAL hnsw.iterative_scan = strict_order; SET LOCAL hnsw.ef_search = 100;`);
-      const result = await tx.query<{ id: string; course_id: string; material_id: string; distance: number }>(
+      await tx.exec(
+        `SET LOCAL hnsw.iterative_scan = strict_order; SET LOCAL hnsw.ef_search = 100;`,
+      );
+      const result = await tx.query<{
+        id: string;
+        course_id: string;
+        material_id: string;
+        distance: number;
+      }>(
         `SELECT id, course_id, material_id, embedding <=> $1::vector AS distance
            FROM chunk_vectors WHERE course_id = ANY($2::text[])
            ORDER BY embedding <=> $1::vector LIMIT $3`,
@@ -127,7 +134,9 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   private async hasTable(): Promise<boolean> {
-    const result = await this.db.query<{ t: string | null }>(`SELECT to_regclass('chunk_vectors')::text AS t`);
+    const result = await this.db.query<{ t: string | null }>(
+      `SELECT to_regclass('chunk_vectors')::text AS t`,
+    );
     return result.rows[0]?.t != null;
   }
 

@@ -86,8 +86,8 @@ export class QdrantVectorStore implements VectorStore {
     return hits.map((hit) => ({
       id: String(hit.id),
       score: hit.score,
-      courseId: String(hit.payload?.course_id ?? ''),
-      materialId: String(hit.payload?.material_id ?? ''),
+      courseId: payloadString(hit.payload?.course_id),
+      materialId: payloadString(hit.payload?.material_id),
     }));
   }
 
@@ -104,7 +104,9 @@ export class QdrantVectorStore implements VectorStore {
     const result = await this.call('count vectors', () =>
       this.client.count(this.collection, {
         exact: true,
-        ...(courseIds ? { filter: { must: [{ key: 'course_id', match: { any: [...courseIds] } }] } } : {}),
+        ...(courseIds
+          ? { filter: { must: [{ key: 'course_id', match: { any: [...courseIds] } }] } }
+          : {}),
       }),
     );
     return result.count;
@@ -125,7 +127,9 @@ export class QdrantVectorStore implements VectorStore {
       return await fn();
     } catch (error) {
       if (AppError.is(error)) throw error;
-      throw new AppError('unavailable', `Qdrant could not ${what}: ${describe(error)}`, { cause: error });
+      throw new AppError('unavailable', `Qdrant could not ${what}: ${describe(error)}`, {
+        cause: error,
+      });
     }
   }
 }
@@ -133,4 +137,8 @@ export class QdrantVectorStore implements VectorStore {
 function describe(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+function payloadString(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

@@ -34,10 +34,25 @@ export function reciprocalRankFusion(
       entry.ranks[listIndex] = position + 1;
     });
   });
-  // Ties keep a stable order: the better best-rank first, then the id.
+  // Ties keep a stable order: the better best rank first, then the earlier lists' ranks (the
+  // first list is the more trusted one), then the id.
   return [...fused.values()].sort(
-    (a, b) => b.score - a.score || bestRank(a) - bestRank(b) || a.id.localeCompare(b.id),
+    (a, b) =>
+      b.score - a.score ||
+      bestRank(a) - bestRank(b) ||
+      byListOrder(a, b) ||
+      a.id.localeCompare(b.id),
   );
+}
+
+function byListOrder(a: FusedResult, b: FusedResult): number {
+  for (let i = 0; i < a.ranks.length; i += 1) {
+    const diff =
+      (a.ranks[i] ?? Number.POSITIVE_INFINITY) - (b.ranks[i] ?? Number.POSITIVE_INFINITY);
+    if (diff !== 0 && Number.isFinite(diff)) return diff;
+    if (diff !== 0) return a.ranks[i] === undefined ? 1 : -1;
+  }
+  return 0;
 }
 
 function bestRank(result: FusedResult): number {

@@ -1,0 +1,335 @@
+import { ApiError } from './ApiError.js';
+import { refreshKeycloak } from './keycloak.js';
+import { clearTokens, loadTokens, saveTokens, type StoredTokens } from './tokens.js';
+import type {
+  AuthConfig,
+  Course,
+  JobView,
+  LiveSession,
+  Material,
+  SearchHit,
+  TokenPair,
+  TranscriptFormat,
+  User,
+} from './types.js';
+
+interface ErrorBody {
+  error?: { code?: string; message?: string; details?: unknown };
+}
+
+/** The gateway's HTTP API (docs/api.md), with the signed-in user's tokens refreshed as needed. */
+export class Api {
+  private tokens: StoredTokens | undefined = loadTokens();
+  private refreshing: Promise<StoredTokens | undefined> | undefined;
+  private authConfig: Promise<AuthConfig> | undefined;
+  /** Called when the tokens are gone for good (refresh refused): the app shows the sign-in page. */
+  onSignedOut: () => void = () => undefined;
+
+  get signedIn(): boolean {
+    return this.tokens !== undefined;
+  }
+
+  config(): Promise<AuthConfig> {
+    this.authConfig ??= this.request<AuthConfig>('GET', '/api/auth/config', undefined, false);
+    return this.authConfig;
+  }
+
+  // --- accounts --------------------------------------------------------------------------------
+
+  async login(email: string, password: string): Promise<void> {
+    const pair = await this.request<TokenPair>('POST', '/api/auth/login', { email, password }, false);
+    this.tokens = saveTokens(pair, 'local');
+  }
+
+  async register(email: string, password: string, name: string): Promise<void> {
+    const body = name ? { email, password, name } : { email, password };
+    const result = await this.request<{ tokens: TokenPair }>('POST', '/api/auth/register', body, false);
+    this.tokens = saveTokens(result.tokens, 'local');
+  }
+
+  useTokens(pair: TokenPair, source: StoredTokens['source']): void {
+    this.tokens = saveTokens(pair, source);
+  }
+
+  async logout(): Promise<void> {
+    const tokens = this.tokens;
+    this.tokens = undefined;
+    clearTokens();
+    if (tokens?.source === 'local') {
+      await this.request('POST', '/api/auth/logout', { refreshToken: tokens.refreshToken }, false).catch(
+        () => undefined,
+      );
+    }
+  }
+
+  me(): Promise<User> {
+    return this.request('GET', '/api/me');
+  }
+
+  // --- courses ---------------------------------------------------------------------------------
+
+  async courses(): Promise<Course[]> {
+    return (await this.request<{ courses: Course[] }>('GET', '/api/courses')).courses;
+  }
+
+  course(id: string): Promise<Course> {
+    return this.request('GET', `/api/courses/${encodeURIComponent(id)}`);
+  }
+
+  createCourse(title: string, description: string): Promise<Course> {
+    return this.request('POST', '/api/courses', description ? { title, description } : { title });
+  }
+
+  joinCourse(inviteCode: string): Promise<Course> {
+    return this.request('POST', '/api/courses/join', { inviteCode });
+  }
+
+  // --- live sessions and transcripts -----------------------------------------------------------
+
+  startSession(title: string, courseId: string): Promise<LiveSession> {
+    return this.request('POST', '/api/sessions', { title, courseId, kind: 'lecture' });
+  }
+
+  endSession(id: string): Promise<LiveSession> {
+    return this.request('POST', `/api/sessions/${encodeURIComponent(id)}/end`);
+  }
+
+  session(id: string): Promise<LiveSession> {
+    return this.request('GET', `/api/sessions/${encodeURIComponent(id)}`);
+  }
+
+  async sessions(courseId?: string): Promise<LiveSession[]> {
+    const query = courseId ? `?courseId=${encodeURIComponent(courseId)}` : '';
+    return (await this.request<{ sessions: LiveSession[] }>('GET', `/api/sessions${query}`)).sessions;
+  }
+
+  transcriptText(sessionId: string, format: TranscriptFormat): Promise<string> {
+    return this.request(
+      'GET',
+      `/api/sessions/${encodeURIComponent(sessionId)}/transcript?format=${format}`,
+      undefined,
+      true,
+      'text',
+    );
+  }
+
+  /** Downloads a transcript export (the browser cannot send the token on a plain link). */
+  async downloadTranscript(sessionId: string, format: TranscriptFormat, name: string) {
+    const text = await this.transcriptText(sessionId, format);
+    saveAs(new Blob([text], { type: 'text/plain;charset=utf-8' }), `${name}.${format}`);
+  }
+
+  // --- recordings and jobs (offline transcription) ---------------------------------------------
+
+  uploadRecording(
+    file: File,
+    input: { title: string; courseId?: string },
+    onProgress: (fraction: number) => void,
+  ): Promise<{ recordingId?: string; id?: string; jobId?: string; job?: JobView }> {
+    const query = new URLSearchParams({ title: input.title });
+    if (input.courseId) query.set('courseId', input.courseId);
+    return this.upload(`/api/recordings?${query.toString()}`, file, onProgress);
+  }
+
+  job(id: string): Promise<JobView> {
+    return this.request('GET', `/api/jobs/${encodeURIComponent(id)}`);
+  }
+
+  recordingTranscript(recordingId: string, format: TranscriptFormat): Promise<string> {
+    return this.request(
+      'GET',
+      `/api/recordings/${encodeURIComponent(recordingId)}/transcript?format=${format}`,
+      undefined,
+      true,
+      'text',
+    );
+  }
+
+  // --- materials, search, tutor ----------------------------------------------------------------
+
+  async materials(courseId: string): Promise<Material[]> {
+    const result = await this.request<{ materials: Material[] }>(
+      'GET',
+      `/api/courses/${encodeURIComponent(courseId)}/materials`,
+    );
+    return result.materials;
+  }
+
+  uploadMaterial(courseId: string, file: File, onProgress: (fraction: number) => void) {
+    const query = new URLSearchParams({ title: file.name });
+    return this.upload<Material>(
+      `/api/courses/${encodeURIComponent(courseId)}/materials?${query.toString()}`,
+      file,
+      onProgress,
+    );
+  }
+
+  deleteMaterial(courseId: string, id: string): Promise<void> {
+    return this.request(
+      'DELETE',
+      `/api/courses/${encodeURIComponent(courseId)}/materials/${encodeURIComponent(id)}`,
+    );
+  }
+
+  async search(courseId: string, q: string): Promise<SearchHit[]> {
+    const query = new URLSearchParams({ q });
+    const result = await this.request<{ hits?: SearchHit[]; results?: SearchHit[] }>(
+      'GET',
+      `/api/courses/${encodeURIComponent(courseId)}/search?${query.toString()}`,
+    );
+    return result.hits ?? result.results ?? [];
+  }
+
+  // --- plumbing --------------------------------------------------------------------------------
+
+  /** A token for WebSocket URLs (browsers cannot set headers on them). */
+  async accessToken(): Promise<string> {
+    const tokens = await this.freshTokens();
+    if (!tokens) throw new ApiError(401, 'unauthenticated', 'Please sign in.');
+    return tokens.accessToken;
+  }
+
+  async wsUrl(path: string, query: Record<string, string> = {}): Promise<string> {
+    const params = new URLSearchParams({ ...query, access_token: await this.accessToken() });
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    return `${scheme}://${location.host}${path}?${params.toString()}`;
+  }
+
+  private async freshTokens(): Promise<StoredTokens | undefined> {
+    const tokens = this.tokens;
+    if (!tokens) return undefined;
+    if (Date.now() < tokens.accessExpiresAt) return tokens;
+    return this.refresh();
+  }
+
+  private refresh(): Promise<StoredTokens | undefined> {
+    // One refresh at a time: a refresh token is spent when used, a second use would revoke the login.
+    this.refreshing ??= (async () => {
+      const tokens = this.tokens;
+      if (!tokens) return undefined;
+      try {
+        let pair: TokenPair;
+        if (tokens.source === 'keycloak') {
+          const config = await this.config();
+          if (config.mode !== 'keycloak') throw new Error('not keycloak');
+          pair = await refreshKeycloak(config.issuer, config.webClient, tokens.refreshToken);
+        } else {
+          pair = await this.request<TokenPair>(
+            'POST',
+            '/api/auth/refresh',
+            { refreshToken: tokens.refreshToken },
+            false,
+          );
+        }
+        this.tokens = saveTokens(pair, tokens.source);
+        return this.tokens;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 0) throw error;
+        this.tokens = undefined;
+        clearTokens();
+        this.onSignedOut();
+        return undefined;
+      }
+    })().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    authenticated = true,
+    as: 'json' | 'text' = 'json',
+  ): Promise<T> {
+    const send = async (tokens: StoredTokens | undefined) => {
+      const headers: Record<string, string> = {};
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      if (authenticated && tokens) headers.authorization = `Bearer ${tokens.accessToken}`;
+      try {
+        return await fetch(path, {
+          method,
+          headers,
+          body: body === undefined ? null : JSON.stringify(body),
+        });
+      } catch {
+        throw new ApiError(0, 'unavailable', 'The server cannot be reached.');
+      }
+    };
+    let response = await send(authenticated ? await this.freshTokens() : undefined);
+    if (response.status === 401 && authenticated && this.tokens) {
+      const refreshed = await this.refresh();
+      if (refreshed) response = await send(refreshed);
+    }
+    if (!response.ok) throw await toApiError(response);
+    if (response.status === 204) return undefined as T;
+    return (as === 'text' ? await response.text() : await response.json()) as T;
+  }
+
+  /** A file upload with progress (fetch cannot report upload progress; XMLHttpRequest can). */
+  private async upload<T>(path: string, file: File, onProgress: (f: number) => void): Promise<T> {
+    const token = await this.accessToken();
+    return new Promise<T>((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', path);
+      xhr.setRequestHeader('authorization', `Bearer ${token}`);
+      xhr.setRequestHeader('content-type', file.type || 'application/octet-stream');
+      xhr.upload.onprogress = (event) => {
+        if (event.lengthComputable) onProgress(event.loaded / event.total);
+      };
+      xhr.onerror = () => reject(new ApiError(0, 'unavailable', 'The upload was interrupted.'));
+      xhr.onload = () => {
+        let json: unknown;
+        try {
+          json = xhr.responseText ? JSON.parse(xhr.responseText) : undefined;
+        } catch {
+          json = undefined;
+        }
+        if (xhr.status >= 200 && xhr.status < 300) {
+          onProgress(1);
+          resolve(json as T);
+        } else {
+          const error = (json as ErrorBody | undefined)?.error;
+          reject(
+            new ApiError(
+              xhr.status,
+              error?.code ?? 'unknown',
+              error?.message ?? (xhr.status === 404 ? 'Uploads are not available on this server yet.' : `Upload failed (${xhr.status})`),
+            ),
+          );
+        }
+      };
+      xhr.send(file);
+    });
+  }
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  let body: ErrorBody | undefined;
+  try {
+    body = (await response.json()) as ErrorBody;
+  } catch {
+    body = undefined;
+  }
+  const error = body?.error;
+  return new ApiError(
+    response.status,
+    error?.code ?? 'unknown',
+    error?.message ?? `${response.status} ${response.statusText}`,
+    error?.details,
+  );
+}
+
+function saveAs(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export const api = new Api();

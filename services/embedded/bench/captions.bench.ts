@@ -1,0 +1,143 @@
+// npm run bench:captions [-- --url http://host:port] [--streams 1,2,4,8] [--seconds 30]
+// Plays read speech with known transcripts at real-time pace through the whole path
+// (WebSocket ingest → bus → transcriber → gateway caption feed) and prints caption latency,
+// WER, CPU and memory per concurrency level. Without --url it starts the embedded platform
+// in this process (so CPU and memory include the platform).
+import { parseArgs } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  LECTURE_PASSAGES,
+  SPEAKERS,
+  normaliseWords,
+  synthesizeSpeech,
+  wordErrorRate,
+} from '@lm/audio/testing';
+import { GatewayClient, runCaption, type CaptionRunResult } from '@lm/cli';
+import { createLogger } from '@lm/kit';
+import { startEmbeddedPlatform } from '../src/platform.js';
+
+const { values } = parseArgs({
+  options: {
+    url: { type: 'string' },
+    streams: { type: 'string', default: '1,2,4,8' },
+    seconds: { type: 'string', default: '30' },
+  },
+});
+const levels = values.streams.split(',').map(Number);
+const targetSeconds = Number(values.seconds);
+
+/** A recording of about `targetSeconds`: passages read by one speaker with pauses between them. */
+function recording(index: number): { path: string; text: string } {
+  const speaker = SPEAKERS[index % SPEAKERS.length] ?? SPEAKERS[0];
+  const dir = mkdtempSync(join(tmpdir(), 'lm-bench-'));
+  const parts: string[] = [];
+  const texts: string[] = [];
+  let seconds = 0;
+  for (let i = 0; seconds < targetSeconds; i++) {
+    const text = LECTURE_PASSAGES[(index + i) % LECTURE_PASSAGES.length] ?? '';
+    const fixture = synthesizeSpeech(text, {
+      voice: speaker.voice,
+      speed: Math.min(speaker.speed, 150),
+    });
+    parts.push(fixture.path);
+    texts.push(text);
+    seconds += fixture.durationMs / 1000 + 0.8;
+  }
+  const path = join(dir, `stream-${index}.wav`);
+  const pause = join(dir, 'pause.wav');
+  execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', pause, 'trim', '0', '0.8']);
+  execFileSync('sox', [...parts.flatMap((p) => [p, pause]), path]);
+  return { path, text: texts.join(' ') };
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+/** Per word of the finals: when it was spoken (wall clock) and when a caption first showed it. */
+function latencies(result: CaptionRunResult): { partial: number[]; final: number[] } {
+  const partial: number[] = [];
+  const final: number[] = [];
+  const finals = result.captions.filter((c) => c.kind === 'final' && c.text.trim());
+  for (const f of finals) {
+    for (const word of f.words) {
+      const spokenAt = result.sendStartedAtMs + word.endMs;
+      const key = normaliseWords(word.text).join(' ');
+      const first = result.captions.find((c) =>
+        c.words.some(
+          (w) =>
+            normaliseWords(w.text).join(' ') === key && Math.abs(w.startMs - word.startMs) < 700,
+        ),
+      );
+      if (first) partial.push(first.receivedAtMs - spokenAt);
+      final.push(f.receivedAtMs - spokenAt);
+    }
+  }
+  return { partial, final };
+}
+
+const logger = createLogger({
+  service: 'bench',
+  level: (process.env.LOG_LEVEL as 'warn' | undefined) ?? 'warn',
+});
+const platform = values.url
+  ? undefined
+  : await startEmbeddedPlatform({
+      logger,
+      env: {
+        ...process.env,
+        GATEWAY_PORT: '0',
+        LM_MEDIA_ENABLED: 'false',
+        LM_DATA_DIR: mkdtempSync(join(tmpdir(), 'lm-bench-data-')),
+        KAFKA_BROKERS: '',
+        DATABASE_URL: '',
+      },
+    });
+const url = values.url ?? platform?.url ?? '';
+const recordings = Array.from({ length: Math.max(...levels) }, (_, i) => recording(i));
+const sink = { write: () => true, isTTY: false };
+
+console.log(
+  `caption benchmark against ${url} — ${targetSeconds} s streams at real-time pace, ${new Date().toISOString()}`,
+);
+console.log(
+  'streams | partial p50 / p95 (s) | final p50 / p95 (s) | WER   | CPU (cores) | RSS MB | complete',
+);
+for (const level of levels) {
+  const cpuStart = process.cpuUsage();
+  const wallStart = Date.now();
+  const results = await Promise.all(
+    recordings.slice(0, level).map(async (rec) => {
+      const client = new GatewayClient(url);
+      await client.login('lecturer@example.test', 'lecturer-dev-password');
+      const result = await runCaption(
+        client,
+        { file: rec.path, fast: false, timestamps: false, finishTimeoutMs: 120_000 },
+        sink,
+      );
+      return { result, wer: wordErrorRate(rec.text, result.finals.map((f) => f.text).join(' ')) };
+    }),
+  );
+  const cpu = process.cpuUsage(cpuStart);
+  const wallMs = Date.now() - wallStart;
+  const all = results.map((r) => latencies(r.result));
+  const partial = all.flatMap((l) => l.partial);
+  const final = all.flatMap((l) => l.final);
+  const wer = results.reduce((s, r) => s + r.wer, 0) / results.length;
+  const cores = (cpu.user + cpu.system) / 1000 / wallMs;
+  const fmt = (ms: number) => (ms / 1000).toFixed(2);
+  console.log(
+    `${String(level).padStart(7)} | ${fmt(percentile(partial, 50))} / ${fmt(percentile(partial, 95))}`.padEnd(
+      32,
+    ) +
+      ` | ${fmt(percentile(final, 50))} / ${fmt(percentile(final, 95))}`.padEnd(22) +
+      ` | ${(wer * 100).toFixed(1).padStart(4)}% | ${values.url ? '   n/a' : cores.toFixed(2).padStart(6)}      | ${Math.round(process.memoryUsage().rss / 1e6)}    | ${results.filter((r) => r.result.complete).length}/${level}`,
+  );
+}
+await platform?.close();
+process.exit(0);

@@ -1,0 +1,72 @@
+// The jobs service as its own process: the batch transcription worker over the jobs topic, with
+// liveness/readiness/metrics on its ops port. Uploads arrive through the gateway (RecordingJobs),
+// which shares the database and the recordings folder with this process.
+import { mkdirSync } from 'node:fs';
+import { Db } from '@lm/db';
+import {
+  GracefulShutdown,
+  HealthRegistry,
+  createLogger,
+  createMetricsRegistry,
+  loadConfig,
+  startOpsServer,
+} from '@lm/kit';
+import { TranscriptStore } from '@lm/library';
+import { SileroVad, WhisperRecognizer } from '@lm/models';
+import { createBus, jobsTopic } from '@lm/streams';
+import { jobsServiceConfigSchema, recordingsDir } from './config.js';
+import { RecordingStorage } from './RecordingStorage.js';
+import { RecordingTranscriber } from './RecordingTranscriber.js';
+
+const config = loadConfig(jobsServiceConfigSchema);
+const logger = createLogger({ service: 'jobs', level: config.LOG_LEVEL });
+const shutdown = new GracefulShutdown(logger);
+shutdown.listen();
+
+const health = new HealthRegistry();
+const ops = await startOpsServer({
+  host: config.OPS_HOST,
+  port: config.OPS_PORT,
+  health,
+  metrics: createMetricsRegistry('jobs'),
+});
+shutdown.add('ops', () => ops.close());
+
+const db = await Db.open({ databaseUrl: config.DATABASE_URL, pgliteDir: config.DATABASE_URL ? undefined : `${config.LM_DATA_DIR}/pglite` });
+shutdown.add('database', () => db.close());
+await db.migrate();
+health.register('database', () => db.ping());
+
+// A job holds its partition until it has finished (the offset is committed afterwards), and
+// kafkajs heartbeats only between messages: give members a session long enough for a job.
+const env = { ...process.env };
+env.KAFKA_SESSION_TIMEOUT_MS ||= String(10 * 60_000);
+const bus = createBus({ env, clientId: 'lm-jobs' });
+shutdown.add('bus', () => bus.close());
+await bus.ensureTopics([jobsTopic]);
+
+const storageDir = recordingsDir(config);
+mkdirSync(storageDir, { recursive: true });
+const whisper = await WhisperRecognizer.load(config.LM_WHISPER_MODEL);
+shutdown.add('whisper', () => whisper.close());
+const vad = await SileroVad.load();
+shutdown.add('vad', () => vad.close());
+
+const worker = new RecordingTranscriber({
+  bus,
+  db,
+  transcripts: new TranscriptStore(db.kysely),
+  storage: new RecordingStorage(storageDir),
+  recognizer: whisper,
+  vad,
+  logger,
+  language: config.LM_TRANSCRIBE_LANGUAGE,
+  maxDurationMs: config.LM_RECORDING_MAX_MINUTES * 60_000,
+});
+await worker.start();
+shutdown.add('worker', () => worker.close());
+shutdown.add('readiness', () => health.markShuttingDown());
+logger.info(
+  { model: config.LM_WHISPER_MODEL, bus: bus.kind, recordings: storageDir, opsPort: ops.port },
+  'jobs ready',
+);
