@@ -20,7 +20,7 @@ export class ChartTopicList {
   static async loadCatalog(): Promise<CatalogTopic[]> {
     let streams: Record<string, unknown>;
     try {
-      streams = (await import('@lm/streams')) as Record<string, unknown>;
+      streams = await import('@lm/streams');
     } catch (error) {
       throw new TopicCatalogError(`cannot import @lm/streams: ${String(error)}`);
     }

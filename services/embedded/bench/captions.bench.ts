@@ -83,7 +83,7 @@ function latencies(result: CaptionRunResult): { partial: number[]; final: number
 
 const logger = createLogger({
   service: 'bench',
-  level: (process.env.LOG_LEVEL as 'warn' | undefined) ?? 'warn',
+  level: process.env.LOG_LEVEL ?? 'warn',
 });
 const platform = values.url
   ? undefined

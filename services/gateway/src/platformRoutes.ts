@@ -81,7 +81,7 @@ export function registerPlatformRoutes(gateway: Gateway, deps: PlatformRouteDeps
 
     registerIngestRoutes(app, {
       logger: deps.logger,
-      publishAudio: deps.publishAudio,
+      publishAudio: (chunk) => deps.publishAudio(chunk),
       authorizePublisher: async (request, sessionId) => {
         const { principal, session } = await liveSessionFor(request, sessionId);
         // Someone else's session looks like no session at all.

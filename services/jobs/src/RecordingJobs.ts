@@ -96,7 +96,7 @@ export class RecordingJobs {
         return { recording, job };
       });
       // After the commit: a worker that gets the request finds the rows. A crash between the
-      // two leaves a queued job without a request; `requeueStale` publishes it again.
+      // two leaves a queued job without a request; `requeueUnfinished` publishes it again.
       await bus.publish(jobsTopic, jobMessage(job));
       logger.info(
         { recording: recordingId, job: jobId, user: input.ownerId, sizeBytes },
@@ -184,19 +184,26 @@ export class RecordingJobs {
   }
 
   /**
-   * Publishes again the requests of jobs still queued after `olderThanMs` (the process died
-   * between committing a job and publishing it). Redelivery is harmless: workers skip jobs
-   * that are no longer queued or running.
+   * Publishes again the requests of unfinished jobs created more than `olderThanMs` ago: queued
+   * ones whose request never got out (the process died between the commit and the publish) and,
+   * with `includeRunning`, running ones — for the in-memory bus, whose messages a restart loses.
+   * Workers skip requests of jobs that have finished, so a spare request does no harm.
    */
-  async requeueStale(olderThanMs: number): Promise<number> {
+  async requeueUnfinished(options: { olderThanMs: number; includeRunning?: boolean }): Promise<number> {
+    const states: ('queued' | 'running')[] = options.includeRunning ? ['queued', 'running'] : ['queued'];
     const rows = await this.options.db.kysely
       .selectFrom('jobs')
       .selectAll()
       .where('kind', '=', 'transcribe_recording')
-      .where('state', '=', 'queued')
-      .where('created_at', '<', new Date(Date.now() - olderThanMs))
+      .where('state', 'in', states)
+      .where('created_at', '<', new Date(Date.now() - options.olderThanMs))
       .execute();
-    if (rows.length > 0) await this.options.bus.publish(jobsTopic, rows.map(jobMessage));
+    // A request is a queued job message, whatever the row says now.
+    if (rows.length > 0)
+      await this.options.bus.publish(
+        jobsTopic,
+        rows.map((row) => jobMessage({ ...row, state: 'queued' })),
+      );
     return rows.length;
   }
 

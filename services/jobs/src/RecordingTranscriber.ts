@@ -37,6 +37,12 @@ export interface RecordingTranscriberOptions {
   language?: string;
   /** Attempts for a transient failure before the job is marked failed. */
   maxAttempts?: number;
+  /**
+   * Longest window given to whisper at once. Below 20 s the resident model shrinks its encoder
+   * window to the audio (WhisperRecognizer's trimAudioContext), which costs less per second of
+   * audio than whisper's fixed 30 s window; so the default stays just under it.
+   */
+  maxWindowMs?: number;
 }
 
 const SAMPLES_PER_MS = VAD_SAMPLE_RATE / 1000;
@@ -47,7 +53,7 @@ const PREPARE_SHARE = 0.1;
 /**
  * The batch transcription worker. Takes queued `transcribe_recording` requests from the jobs topic
  * (consumer group, at-least-once: the offset is committed after the job has finished), decodes
- * the upload with ffmpeg, cuts it into ≤ 30 s windows on VAD boundaries, decodes each window with
+ * the upload with ffmpeg, cuts it into windows of at most 30 s (default 19.5 s) on VAD boundaries, decodes each window with
  * whisper and stores its segments as finals of the recording's session, reporting progress after
  * every window in the database and on the topic.
  *
@@ -58,7 +64,7 @@ const PREPARE_SHARE = 0.1;
  */
 export class RecordingTranscriber {
   private subscription: Subscription | undefined;
-  private readonly planner = new WindowPlanner({ frameMs: FRAME_MS });
+  private readonly planner: WindowPlanner;
   private readonly group: string;
   private readonly maxDurationMs: number;
   private readonly maxAttempts: number;
@@ -67,6 +73,7 @@ export class RecordingTranscriber {
     this.group = options.group ?? 'lm-jobs-transcriber';
     this.maxDurationMs = options.maxDurationMs ?? 3 * 3600 * 1000;
     this.maxAttempts = options.maxAttempts ?? 3;
+    this.planner = new WindowPlanner({ frameMs: FRAME_MS, maxWindowMs: options.maxWindowMs ?? 19_500 });
   }
 
   async start(): Promise<void> {

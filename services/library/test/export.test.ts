@@ -9,14 +9,12 @@ import {
 } from '../src/transcripts/export.js';
 
 const words = (text: string, startMs: number, stepMs: number) =>
-  text
-    .split(' ')
-    .map((w, i) => ({
-      text: w,
-      startMs: startMs + i * stepMs,
-      endMs: startMs + (i + 1) * stepMs,
-      confidence: 0.9,
-    }));
+  text.split(' ').map((w, i) => ({
+    text: w,
+    startMs: startMs + i * stepMs,
+    endMs: startMs + (i + 1) * stepMs,
+    confidence: 0.9,
+  }));
 
 const segments: FinalSegment[] = [
   {

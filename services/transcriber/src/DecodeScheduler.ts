@@ -1,4 +1,4 @@
-import type { TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
+import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import type { Logger } from '@lm/kit';
 import type { Recognizer } from './ports.js';
 import type { StreamTranscriber } from './StreamTranscriber.js';
@@ -109,7 +109,7 @@ export class DecodeScheduler {
           audioMs: Math.round((job.audio.length * 1000) / 16_000),
           decodeMs: Math.round(performance.now() - started),
           words: words.length,
-          segments: segments.map((s) => `${s.kind === 2 ? 'F' : 'P'}${s.segmentIndex}:${s.text}`),
+          segments: segments.map((s) => `${s.kind === SegmentKind.SEGMENT_KIND_FINAL ? 'F' : 'P'}${s.segmentIndex}:${s.text}`),
         },
         'decoded',
       );

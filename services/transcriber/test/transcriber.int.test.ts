@@ -20,7 +20,7 @@ import {
 
 const logger = createLogger({
   service: 'transcriber-test',
-  level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'silent',
+  level: process.env.LOG_LEVEL ?? 'silent',
 });
 let whisper: WhisperRecognizer;
 let vad: SileroVad;

@@ -23,7 +23,7 @@ export async function startTestPlatform(
   };
   const logger = createLogger({
     service: 'platform-test',
-    level: (process.env.LOG_LEVEL as 'info' | undefined) ?? 'warn',
+    level: process.env.LOG_LEVEL ?? 'warn',
   });
   const platform = await startEmbeddedPlatform({ logger, env });
   return {

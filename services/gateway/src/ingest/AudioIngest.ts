@@ -87,7 +87,7 @@ export class AudioIngest {
     }
     this.forward(this.chunker.end(failure ? `error: ${AppError.from(failure).message}` : reason));
     await this.sinkChain;
-    if (failure) throw failure;
+    if (failure) throw AppError.from(failure);
     if (this.sinkError) throw AppError.from(this.sinkError);
   }
 
