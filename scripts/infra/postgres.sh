@@ -66,6 +66,10 @@ psql_admin() {
 }
 
 init_cluster() {
+  if [ -f "$data/PG_VERSION" ] && [ ! -f "$data/lm.conf" ]; then
+    lm_log "$data holds a cluster this script did not make; starting afresh"
+    rm -rf "$data"
+  fi
   [ -f "$data/PG_VERSION" ] && return 0
   lm_log "initialising a PostgreSQL $PG_MAJOR cluster in $data"
   mkdir -p "$data" "$logs"

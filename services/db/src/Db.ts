@@ -50,12 +50,12 @@ export class Db {
       return db;
     }
     if (config.pgliteDir) mkdirSync(config.pgliteDir, { recursive: true });
-    const pglite = await PGlite.create(
-      config.pgliteDir ? `file://${config.pgliteDir}` : undefined,
-      {
-        extensions: { vector },
-      },
-    );
+    // One options object: with a data dir of `undefined` as first argument PGlite ignores the
+    // options, and the vector extension would be missing from an in-memory database.
+    const pglite = await PGlite.create({
+      ...(config.pgliteDir ? { dataDir: `file://${config.pgliteDir}` } : {}),
+      extensions: { vector },
+    });
     return new Db(new Kysely<Database>({ dialect: new PGliteDialect(pglite) }), 'pglite', pglite);
   }
 

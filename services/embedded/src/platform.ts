@@ -20,6 +20,13 @@ import {
   loadConfig,
   type Logger,
 } from '@lm/kit';
+import {
+  RecordingJobs,
+  RecordingStorage,
+  RecordingTranscriber,
+  recordingsConfigSchema,
+  recordingsDir,
+} from '@lm/jobs';
 import { TranscriptPersister, TranscriptStore } from '@lm/library';
 import { MediaService, loadMediaConfig, type MediaNotification } from '@lm/media';
 import { SileroVad, WhisperRecognizer } from '@lm/models';
@@ -122,6 +129,35 @@ export async function startEmbeddedPlatform(options: {
     await transcriber.start();
     closers.push({ name: 'transcriber', close: () => transcriber.close() });
 
+    // Recordings and batch transcription. The batch worker has its own whisper context (one
+    // thread), so a long upload never queues in front of live captions' decodes.
+    const recordingsConfig = loadConfig(recordingsConfigSchema, env);
+    const recordingStorage = new RecordingStorage(recordingsDir(recordingsConfig));
+    const recordings = new RecordingJobs({
+      db,
+      bus,
+      storage: recordingStorage,
+      logger,
+      maxUploadBytes: recordingsConfig.LM_RECORDING_MAX_BYTES,
+    });
+    const batchWhisper = await WhisperRecognizer.load(config.LM_WHISPER_MODEL, { threads: 1 });
+    closers.push({ name: 'batch-whisper', close: () => batchWhisper.close() });
+    const recordingWorker = new RecordingTranscriber({
+      bus,
+      db,
+      transcripts,
+      storage: recordingStorage,
+      recognizer: batchWhisper,
+      vad,
+      logger,
+      maxDurationMs: recordingsConfig.LM_RECORDING_MAX_MINUTES * 60_000,
+    });
+    await recordingWorker.start();
+    closers.push({ name: 'recording-worker', close: () => recordingWorker.close() });
+    // The in-memory bus forgets its messages on restart: jobs left unfinished are asked for again.
+    if (bus.kind === 'memory')
+      await recordings.requeueUnfinished({ olderThanMs: 0, includeRunning: true });
+
     let media: MediaSignalingPort | undefined;
     if (config.LM_MEDIA_ENABLED) {
       const service = await MediaService.start({
@@ -183,6 +219,7 @@ export async function startEmbeddedPlatform(options: {
       fanout,
       media,
       webDistDir,
+      recordings,
       publishAudio: async (chunk) => {
         await bus.publish(audioTopic, chunk);
       },

@@ -109,7 +109,10 @@ export class DecodeScheduler {
           audioMs: Math.round((job.audio.length * 1000) / 16_000),
           decodeMs: Math.round(performance.now() - started),
           words: words.length,
-          segments: segments.map((s) => `${s.kind === SegmentKind.SEGMENT_KIND_FINAL ? 'F' : 'P'}${s.segmentIndex}:${s.text}`),
+          segments: segments.map(
+            (s) =>
+              `${s.kind === SegmentKind.SEGMENT_KIND_FINAL ? 'F' : 'P'}${s.segmentIndex}:${s.text}`,
+          ),
         },
         'decoded',
       );
