@@ -9,20 +9,36 @@ import { buildWebApp, startPlatform } from './support/platform.js';
 
 const PASSAGE = LECTURE_PASSAGES[0];
 /** Content words of the passage: the viewer must see several of them. */
-const WORDS = ['photosynthesis', 'light', 'energy', 'chemical', 'plants', 'carbon', 'dioxide', 'water', 'oxygen'];
+const WORDS = [
+  'photosynthesis',
+  'light',
+  'energy',
+  'chemical',
+  'plants',
+  'carbon',
+  'dioxide',
+  'water',
+  'oxygen',
+];
 
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 let browser: Browser;
 
 beforeAll(async () => {
+  const t0 = Date.now();
   buildWebApp();
   const microphone = speechWav(PASSAGE, mkdtempSync(join(tmpdir(), 'lm-web-mic-')));
+  const t1 = Date.now();
   [platform, browser] = await Promise.all([startPlatform(), launchBrowser(microphone)]);
+  console.log(`setup: build+wav ${t1 - t0} ms, platform+browser ${Date.now() - t1} ms`);
 });
 
 afterAll(async () => {
+  const t0 = Date.now();
   await browser?.close();
+  const t1 = Date.now();
   await platform?.stop();
+  console.log(`teardown: browser ${t1 - t0} ms, platform ${Date.now() - t1} ms`);
 });
 
 describe('web app: a lecturer goes live, a student reads the captions', () => {
@@ -39,7 +55,8 @@ describe('web app: a lecturer goes live, a student reads the captions', () => {
     await lecturer.page.getByRole('heading', { name: /Go live/ }).waitFor();
     // The level meter moves with the fake microphone's speech.
     await lecturer.page.waitForFunction(
-      () => Number(document.querySelector('[data-testid=level]')?.getAttribute('aria-valuenow')) > 5,
+      () =>
+        Number(document.querySelector('[data-testid=level]')?.getAttribute('aria-valuenow')) > 5,
       undefined,
       { timeout: 15_000 },
     );
@@ -62,22 +79,35 @@ describe('web app: a lecturer goes live, a student reads the captions', () => {
     });
     await student.page.getByRole('log', { name: 'Live captions' }).waitFor();
 
-    // Settled captions that contain words of the recording.
-    const heard = await student.page.waitForFunction(
-      (words) => {
-        const text = [...document.querySelectorAll('[data-testid=captions] [data-kind=final]')]
-          .map((p) => p.textContent ?? '')
-          .join(' ')
-          .toLowerCase();
-        const found = words.filter((w) => text.includes(w));
-        return found.length >= 3 ? text : false;
-      },
-      WORDS,
-      { timeout: 75_000, polling: 500 },
-    );
-    const captions = String(await heard.jsonValue());
-    console.log(`viewer captions: "${captions}"`);
-    expect(WORDS.filter((w) => captions.includes(w)).length).toBeGreaterThanOrEqual(3);
+    // Captions with words of the recording appear (provisional ones first), then settle: finals
+    // with them must be there before Stop, so that the stored transcript has them too.
+    const captionText = (kinds: string, needed: number) =>
+      student.page.waitForFunction(
+        ({ words, selector, needed }) => {
+          const text = [...document.querySelectorAll(selector)]
+            .map((p) => p.textContent ?? '')
+            .join(' ')
+            .toLowerCase();
+          return words.filter((w) => text.includes(w)).length >= needed ? text : false;
+        },
+        {
+          words: WORDS,
+          selector: `[data-testid=captions] ${kinds}`,
+          needed,
+        },
+        { timeout: 90_000, polling: 500 },
+      );
+    try {
+      const heard = String(await (await captionText('[data-kind]', 3)).jsonValue());
+      console.log(`viewer captions: "${heard}"`);
+      expect(WORDS.filter((w) => heard.includes(w)).length).toBeGreaterThanOrEqual(3);
+      const settled = String(await (await captionText('[data-kind=final]', 3)).jsonValue());
+      console.log(`settled captions: "${settled}"`);
+    } catch (error) {
+      await screenshot(student.page, 'failed-viewer');
+      await screenshot(lecturer.page, 'failed-lecturer');
+      throw error;
+    }
     await screenshot(student.page, '03-viewer-captions');
     await screenshot(lecturer.page, '04-lecturer-live');
 
@@ -97,10 +127,25 @@ describe('web app: a lecturer goes live, a student reads the captions', () => {
     await student.page.getByTestId('feed-state').getByText('ended').waitFor({ timeout: 15_000 });
     await lecturer.page.getByRole('link', { name: 'Read its transcript' }).click();
     await lecturer.page.getByRole('list', { name: 'Transcript' }).waitFor();
-    const transcript = (await lecturer.page.getByRole('list', { name: 'Transcript' }).innerText()).toLowerCase();
+    const transcript = (
+      await lecturer.page.getByRole('list', { name: 'Transcript' }).innerText()
+    ).toLowerCase();
     expect(WORDS.filter((w) => transcript.includes(w)).length).toBeGreaterThanOrEqual(3);
     expect(transcript).toMatch(/\d\d:\d\d/);
     await screenshot(lecturer.page, '06-transcript');
+
+    // Search across the course's transcripts finds the lecture's line.
+    await lecturer.page.getByRole('link', { name: 'Courses' }).click();
+    await lecturer.page.getByRole('link', { name: 'Biology 101' }).click();
+    await lecturer.page.getByLabel('Search the transcripts of this course').fill('oxygen');
+    await lecturer.page.getByLabel('Search the transcripts of this course').press('Enter');
+    const results = lecturer.page.getByRole('list', { name: 'Search results' });
+    await results
+      .getByRole('link', { name: /Photosynthesis/ })
+      .first()
+      .waitFor();
+    expect((await results.innerText()).toLowerCase()).toContain('oxygen');
+    await screenshot(lecturer.page, '07-course-search');
 
     expect(lecturer.errors).toEqual([]);
     expect(student.errors).toEqual([]);

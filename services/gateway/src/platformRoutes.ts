@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError, type Logger, type Principal } from '@lm/kit';
 import type { Identity } from '@lm/identity';
+import type { RecordingJobs } from '@lm/jobs';
 import type { TranscriptStore } from '@lm/library';
 import type { AudioChunk } from '@lm/proto/audio/v1/audio';
 import { registerIdentityRoutes } from './auth/identityRoutes.js';
@@ -9,6 +10,7 @@ import { registerCaptionRoutes } from './captions/captionRoutes.js';
 import type { CaptionView } from './captions/messages.js';
 import type { Gateway } from './Gateway.js';
 import { registerIngestRoutes } from './ingest/ingestRoutes.js';
+import { registerRecordingRoutes } from './recordings/recordingRoutes.js';
 import { registerRtcRoutes, type MediaSignalingPort } from './rtc/rtcRoutes.js';
 import { SessionPolicy, type CourseMembership } from './sessions/SessionPolicy.js';
 import { registerSessionRoutes } from './sessions/sessionRoutes.js';
@@ -27,6 +29,8 @@ export interface PlatformRouteDeps {
   /** After a session ended: close its room, tell viewers, index its transcript. */
   onSessionEnded?(session: LiveSession): Promise<void> | void;
   keycloakIssuer?: string | undefined;
+  /** Uploaded recordings and their transcription jobs; without it the recording routes are absent. */
+  recordings?: RecordingJobs | undefined;
   /** The built web app (clients/web/dist); served under /app/ when it has been built. */
   webDistDir?: string | undefined;
 }
@@ -89,6 +93,15 @@ export function registerPlatformRoutes(gateway: Gateway, deps: PlatformRouteDeps
         policy.assertCanPublish(principal, session);
       },
     });
+
+    if (deps.recordings) {
+      registerRecordingRoutes(app, {
+        recordings: deps.recordings,
+        transcripts: deps.transcripts,
+        access: deps.identity.policy,
+        authenticate,
+      });
+    }
 
     const media = deps.media;
     if (media) {

@@ -60,7 +60,11 @@ describe('recording routes', () => {
     caller: DevUserName | 'anonymous',
     method: 'GET' | 'POST' | 'DELETE',
     url: string,
-    options: { body?: Buffer | Readable; contentType?: string; headers?: Record<string, string> } = {},
+    options: {
+      body?: Buffer | Readable;
+      contentType?: string;
+      headers?: Record<string, string>;
+    } = {},
   ) {
     const headers: Record<string, string> = { ...options.headers };
     if (caller !== 'anonymous') headers.authorization = `Bearer ${await fixture.token(caller)}`;
@@ -81,7 +85,10 @@ describe('recording routes', () => {
       contentType: 'audio/wav',
     });
     expect(response.statusCode, response.body).toBe(202);
-    return response.json<{ recordingId: string; job: { id: string; state: string; progress: number } }>();
+    return response.json<{
+      recordingId: string;
+      job: { id: string; state: string; progress: number };
+    }>();
   }
 
   it('stores an upload, queues its job and publishes the request', async () => {
@@ -105,7 +112,12 @@ describe('recording routes', () => {
   });
 
   it('refuses what is not audio with 415 and a message naming the accepted types', async () => {
-    for (const contentType of ['application/json', 'text/plain', 'image/png', 'application/octet-stream']) {
+    for (const contentType of [
+      'application/json',
+      'text/plain',
+      'image/png',
+      'application/octet-stream',
+    ]) {
       const body = contentType === 'application/json' ? Buffer.from('{"a":1}') : audio;
       const response = await call('lecturer', 'POST', '/api/recordings', { body, contentType });
       expect(response.statusCode, contentType).toBe(415);
@@ -113,7 +125,16 @@ describe('recording routes', () => {
       expect(error.code).toBe('unsupported_media_type');
       expect(error.message).toContain('audio/*');
     }
-    const webm = await call('lecturer', 'POST', '/api/recordings', { body: audio, contentType: 'video/webm' });
+    // Over the JSON/text body limit (1 MiB) but not audio: still 415, not 413.
+    const text = await call('lecturer', 'POST', '/api/recordings', {
+      body: Buffer.alloc(2 * 1024 * 1024, 97),
+      contentType: 'text/plain',
+    });
+    expect(text.statusCode).toBe(415);
+    const webm = await call('lecturer', 'POST', '/api/recordings', {
+      body: audio,
+      contentType: 'video/webm',
+    });
     expect(webm.statusCode).toBe(202);
   });
 
@@ -121,7 +142,10 @@ describe('recording routes', () => {
     const files = () => readdirCount(dir);
     const before = files();
     const big = Buffer.alloc(LIMIT + 1, 1);
-    const declared = await call('lecturer', 'POST', '/api/recordings', { body: big, contentType: 'audio/mpeg' });
+    const declared = await call('lecturer', 'POST', '/api/recordings', {
+      body: big,
+      contentType: 'audio/mpeg',
+    });
     expect(declared.statusCode).toBe(413);
     expect(declared.json<{ error: { code: string; message: string } }>().error).toMatchObject({
       code: 'payload_too_large',
@@ -146,18 +170,38 @@ describe('recording routes', () => {
   });
 
   it('needs a signed-in user, and a lecturer of the course to upload into a course', async () => {
-    expect((await call('anonymous', 'POST', '/api/recordings', { body: audio, contentType: 'audio/wav' })).statusCode).toBe(401);
-    const student = await call('student1', 'POST', `/api/recordings?courseId=${fixture.devCourse.id}`, {
-      body: audio,
-      contentType: 'audio/wav',
-    });
+    expect(
+      (
+        await call('anonymous', 'POST', '/api/recordings', {
+          body: audio,
+          contentType: 'audio/wav',
+        })
+      ).statusCode,
+    ).toBe(401);
+    const student = await call(
+      'student1',
+      'POST',
+      `/api/recordings?courseId=${fixture.devCourse.id}`,
+      {
+        body: audio,
+        contentType: 'audio/wav',
+      },
+    );
     expect(student.statusCode).toBe(403);
-    const outsider = await call('student2', 'POST', `/api/recordings?courseId=${fixture.devCourse.id}`, {
+    const outsider = await call(
+      'student2',
+      'POST',
+      `/api/recordings?courseId=${fixture.devCourse.id}`,
+      {
+        body: audio,
+        contentType: 'audio/wav',
+      },
+    );
+    expect(outsider.statusCode).toBe(403);
+    const bad = await call('lecturer', 'POST', '/api/recordings?courseId=..%2Fetc', {
       body: audio,
       contentType: 'audio/wav',
     });
-    expect(outsider.statusCode).toBe(403);
-    const bad = await call('lecturer', 'POST', '/api/recordings?courseId=..%2Fetc', { body: audio, contentType: 'audio/wav' });
     expect(bad.statusCode).toBe(400);
   });
 
@@ -172,9 +216,18 @@ describe('recording routes', () => {
     expect(await status('lecturer', personal.recordingId)).toBe(404);
     expect(await status('admin', personal.recordingId)).toBe(404);
 
-    const listed = await call('student1', 'GET', `/api/recordings?courseId=${fixture.devCourse.id}`);
-    expect(listed.json<{ recordings: { id: string }[] }>().recordings.map((r) => r.id)).toContain(course.recordingId);
-    expect((await call('student2', 'GET', `/api/recordings?courseId=${fixture.devCourse.id}`)).statusCode).toBe(403);
+    const listed = await call(
+      'student1',
+      'GET',
+      `/api/recordings?courseId=${fixture.devCourse.id}`,
+    );
+    expect(listed.json<{ recordings: { id: string }[] }>().recordings.map((r) => r.id)).toContain(
+      course.recordingId,
+    );
+    expect(
+      (await call('student2', 'GET', `/api/recordings?courseId=${fixture.devCourse.id}`))
+        .statusCode,
+    ).toBe(403);
     const mine = await call('student2', 'GET', '/api/recordings');
     const ids = mine.json<{ recordings: { id: string }[] }>().recordings.map((r) => r.id);
     expect(ids).toContain(personal.recordingId);
@@ -211,14 +264,22 @@ describe('recording routes', () => {
       headers: { range: `bytes=${audio.length}-` },
     });
     expect(outside.statusCode).toBe(416);
-    expect((await call('student2', 'GET', `/api/recordings/${recordingId}/audio`)).statusCode).toBe(404);
+    expect((await call('student2', 'GET', `/api/recordings/${recordingId}/audio`)).statusCode).toBe(
+      404,
+    );
   });
 
   it('gives the transcript once the job succeeded, in every format', async () => {
     const { recordingId, job } = await upload('lecturer');
-    const early = await call('lecturer', 'GET', `/api/recordings/${recordingId}/transcript?format=txt`);
+    const early = await call(
+      'lecturer',
+      'GET',
+      `/api/recordings/${recordingId}/transcript?format=txt`,
+    );
     expect(early.statusCode).toBe(409);
-    expect(early.json<{ error: { message: string } }>().error.message).toContain('still being transcribed');
+    expect(early.json<{ error: { message: string } }>().error.message).toContain(
+      'still being transcribed',
+    );
 
     const db = fixture.db.kysely;
     const { session_id: sessionId } = await db
@@ -242,27 +303,51 @@ describe('recording routes', () => {
         })),
       }),
     ]);
-    await db.updateTable('jobs').set({ state: 'succeeded', progress: 1 }).where('id', '=', job.id).execute();
+    await db
+      .updateTable('jobs')
+      .set({ state: 'succeeded', progress: 1 })
+      .where('id', '=', job.id)
+      .execute();
 
-    const vtt = await call('lecturer', 'GET', `/api/recordings/${recordingId}/transcript?format=vtt`);
+    const vtt = await call(
+      'lecturer',
+      'GET',
+      `/api/recordings/${recordingId}/transcript?format=vtt`,
+    );
     expect(vtt.statusCode).toBe(200);
     expect(vtt.headers['content-type']).toContain('text/vtt');
     expect(vtt.body).toContain('WEBVTT');
     expect(vtt.body).toContain('00:00:00.500 --> 00:00:02.500');
-    const json = await call('student1', 'GET', `/api/recordings/${recordingId}/transcript?format=json`);
+    const json = await call(
+      'student1',
+      'GET',
+      `/api/recordings/${recordingId}/transcript?format=json`,
+    );
     expect(json.statusCode).toBe(404);
     expect(vtt.body).toContain('Cells divide by mitosis.');
-    const bad = await call('lecturer', 'GET', `/api/recordings/${recordingId}/transcript?format=doc`);
+    const bad = await call(
+      'lecturer',
+      'GET',
+      `/api/recordings/${recordingId}/transcript?format=doc`,
+    );
     expect(bad.statusCode).toBe(400);
   });
 
   it('lets the uploader or a lecturer of the course delete a recording, and nobody else', async () => {
     const course = await upload('lecturer', `courseId=${fixture.devCourse.id}`);
-    expect((await call('student1', 'DELETE', `/api/recordings/${course.recordingId}`)).statusCode).toBe(403);
-    expect((await call('student2', 'DELETE', `/api/recordings/${course.recordingId}`)).statusCode).toBe(404);
-    expect((await call('lecturer', 'DELETE', `/api/recordings/${course.recordingId}`)).statusCode).toBe(204);
+    expect(
+      (await call('student1', 'DELETE', `/api/recordings/${course.recordingId}`)).statusCode,
+    ).toBe(403);
+    expect(
+      (await call('student2', 'DELETE', `/api/recordings/${course.recordingId}`)).statusCode,
+    ).toBe(404);
+    expect(
+      (await call('lecturer', 'DELETE', `/api/recordings/${course.recordingId}`)).statusCode,
+    ).toBe(204);
     expect(existsSync(join(dir, `${course.recordingId}.audio`))).toBe(false);
-    expect((await call('lecturer', 'GET', `/api/recordings/${course.recordingId}`)).statusCode).toBe(404);
+    expect(
+      (await call('lecturer', 'GET', `/api/recordings/${course.recordingId}`)).statusCode,
+    ).toBe(404);
     expect((await call('lecturer', 'GET', `/api/jobs/${course.job.id}`)).statusCode).toBe(404);
   });
 });

@@ -121,7 +121,10 @@ export class RecordingJobs {
   }
 
   /** Recordings of the given courses and of the given owner, newest first. */
-  async list(filter: { ownerId?: string; courseIds?: string[] }, limit = 100): Promise<RecordingView[]> {
+  async list(
+    filter: { ownerId?: string; courseIds?: string[] },
+    limit = 100,
+  ): Promise<RecordingView[]> {
     const { ownerId, courseIds = [] } = filter;
     if (!ownerId && courseIds.length === 0) return [];
     const rows = await this.options.db.kysely
@@ -162,7 +165,10 @@ export class RecordingJobs {
     if (!row) throw new AppError('not_found', `No recording ${recordingId}`);
     await db.kysely.transaction().execute(async (trx) => {
       await trx.deleteFrom('recordings').where('id', '=', recordingId).execute();
-      await trx.deleteFrom('transcript_segments').where('session_id', '=', row.session_id).execute();
+      await trx
+        .deleteFrom('transcript_segments')
+        .where('session_id', '=', row.session_id)
+        .execute();
       await trx.deleteFrom('live_sessions').where('id', '=', row.session_id).execute();
       await trx
         .deleteFrom('jobs')
@@ -189,8 +195,13 @@ export class RecordingJobs {
    * with `includeRunning`, running ones — for the in-memory bus, whose messages a restart loses.
    * Workers skip requests of jobs that have finished, so a spare request does no harm.
    */
-  async requeueUnfinished(options: { olderThanMs: number; includeRunning?: boolean }): Promise<number> {
-    const states: ('queued' | 'running')[] = options.includeRunning ? ['queued', 'running'] : ['queued'];
+  async requeueUnfinished(options: {
+    olderThanMs: number;
+    includeRunning?: boolean;
+  }): Promise<number> {
+    const states: ('queued' | 'running')[] = options.includeRunning
+      ? ['queued', 'running']
+      : ['queued'];
     const rows = await this.options.db.kysely
       .selectFrom('jobs')
       .selectAll()

@@ -24,7 +24,11 @@ export class RecordingStorage {
    * Streams `body` to disk, counting bytes as they arrive: past `maxBytes` it stops at once with
    * 413 and leaves nothing behind; an empty body is 400.
    */
-  async write(recordingId: string, body: Readable, maxBytes: number): Promise<{ sizeBytes: number }> {
+  async write(
+    recordingId: string,
+    body: Readable,
+    maxBytes: number,
+  ): Promise<{ sizeBytes: number }> {
     await mkdir(this.dir, { recursive: true });
     const final = this.path(recordingId);
     const partial = `${final}.part`;

@@ -12,7 +12,13 @@ import {
 } from '@lm/models';
 import { Job, JobKind, JobState } from '@lm/proto/jobs/v1/jobs';
 import { SegmentKind, TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
-import { BusHandlerError, jobsTopic, type Bus, type Delivery, type Subscription } from '@lm/streams';
+import {
+  BusHandlerError,
+  jobsTopic,
+  type Bus,
+  type Delivery,
+  type Subscription,
+} from '@lm/streams';
 import { jobMessage } from './jobMessages.js';
 import type { RecordingStorage } from './RecordingStorage.js';
 import { WindowPlanner, type DecodeWindow } from './WindowPlanner.js';
@@ -73,14 +79,22 @@ export class RecordingTranscriber {
     this.group = options.group ?? 'lm-jobs-transcriber';
     this.maxDurationMs = options.maxDurationMs ?? 3 * 3600 * 1000;
     this.maxAttempts = options.maxAttempts ?? 3;
-    this.planner = new WindowPlanner({ frameMs: FRAME_MS, maxWindowMs: options.maxWindowMs ?? 19_500 });
+    this.planner = new WindowPlanner({
+      frameMs: FRAME_MS,
+      maxWindowMs: options.maxWindowMs ?? 19_500,
+    });
   }
 
   async start(): Promise<void> {
     this.subscription = await this.options.bus.subscribe(
       jobsTopic,
       // Requests published before the first start (or while no worker ran) are still there.
-      { group: this.group, fromBeginning: true, concurrency: 1, retry: { maxAttempts: this.maxAttempts } },
+      {
+        group: this.group,
+        fromBeginning: true,
+        concurrency: 1,
+        retry: { maxAttempts: this.maxAttempts },
+      },
       (job, delivery) => this.handle(job, delivery),
     );
   }
@@ -110,7 +124,10 @@ export class RecordingTranscriber {
       return;
     }
     if (row.state === 'running')
-      logger.warn({ job: row.id, attempt: row.attempt }, 'job was running when its worker stopped; running it again');
+      logger.warn(
+        { job: row.id, attempt: row.attempt },
+        'job was running when its worker stopped; running it again',
+      );
 
     const log = logger.child({ job: row.id, recording: row.subject_id });
     const startedAt = Date.now();
@@ -129,12 +146,20 @@ export class RecordingTranscriber {
         log.warn({ err: error, attempt: delivery.attempt }, 'transcription failed; will retry');
         // The bus retries a retryable failure with backoff; the job shows as queued meanwhile.
         await this.update(row.id, { state: 'queued', progress: 0 }).catch(() => undefined);
-        throw new BusHandlerError(appError.code, appError.message, { retryable: true, cause: error });
+        throw new BusHandlerError(appError.code, appError.message, {
+          retryable: true,
+          cause: error,
+        });
       }
-      const message = appError.code === 'internal' ? 'Transcription failed unexpectedly' : appError.message;
+      const message =
+        appError.code === 'internal' ? 'Transcription failed unexpectedly' : appError.message;
       if (appError.code === 'internal') log.error({ err: error }, 'transcription failed');
       else log.warn({ code: appError.code, reason: appError.message }, 'transcription failed');
-      await this.update(row.id, { state: 'failed', errorCode: appError.code, errorMessage: message });
+      await this.update(row.id, {
+        state: 'failed',
+        errorCode: appError.code,
+        errorMessage: message,
+      });
     }
   }
 
@@ -145,13 +170,21 @@ export class RecordingTranscriber {
   ): Promise<{ durationMs: number; segments: number }> {
     const { db, storage, transcripts, vad, recognizer } = this.options;
     const recording = await this.recordingRow(recordingId);
-    const samples = await decodeToPcm16k(createReadStream(storage.path(recordingId))).catch((error: unknown) => {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-        throw new AppError('not_found', 'The recording\'s audio file is missing', { cause: error });
-      throw error;
-    });
+    const samples = await decodeToPcm16k(createReadStream(storage.path(recordingId))).catch(
+      (error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+          throw new AppError('not_found', "The recording's audio file is missing", {
+            cause: error,
+          });
+        throw error;
+      },
+    );
     const durationMs = Math.round(samples.length / SAMPLES_PER_MS);
-    await db.kysely.updateTable('recordings').set({ duration_ms: durationMs }).where('id', '=', recordingId).execute();
+    await db.kysely
+      .updateTable('recordings')
+      .set({ duration_ms: durationMs })
+      .where('id', '=', recordingId)
+      .execute();
     if (durationMs > this.maxDurationMs)
       throw new AppError(
         'payload_too_large',
@@ -179,7 +212,13 @@ export class RecordingTranscriber {
         language: this.options.language ?? 'en',
       });
       const finals = recognition.segments.map((segment) =>
-        toFinal(recording.session_id, segmentIndex++, segment, window, this.options.language ?? 'en'),
+        toFinal(
+          recording.session_id,
+          segmentIndex++,
+          segment,
+          window,
+          this.options.language ?? 'en',
+        ),
       );
       // A recording deleted meanwhile gets no transcript back.
       await this.recordingRow(recordingId);
@@ -218,7 +257,9 @@ export class RecordingTranscriber {
       .updateTable('jobs')
       .set({
         state: change.state,
-        ...(change.progress !== undefined ? { progress: Math.min(1, Math.max(0, change.progress)) } : {}),
+        ...(change.progress !== undefined
+          ? { progress: Math.min(1, Math.max(0, change.progress)) }
+          : {}),
         ...(change.attempt !== undefined ? { attempt: change.attempt } : {}),
         error_code: change.errorCode ?? null,
         error_message: change.errorMessage ?? null,

@@ -26,7 +26,10 @@ export function recordingsDir(config: RecordingsConfig): string {
 export const jobsServiceConfigSchema = recordingsConfigSchema.extend({
   DATABASE_URL: z.string().optional(),
   LM_WHISPER_MODEL: z.string().min(1).default('whisper-base'),
-  LM_TRANSCRIBE_LANGUAGE: z.string().regex(/^[a-z]{2}$/, 'an ISO 639-1 code such as en').default('en'),
+  LM_TRANSCRIBE_LANGUAGE: z
+    .string()
+    .regex(/^[a-z]{2}$/, 'an ISO 639-1 code such as en')
+    .default('en'),
   /** Liveness, readiness and metrics (the image's HEALTHCHECK asks :9090/livez). */
   OPS_HOST: env.host('0.0.0.0'),
   OPS_PORT: env.port(9090),

@@ -15,6 +15,7 @@ import { TranscriptStore } from '@lm/library';
 import { SileroVad, WhisperRecognizer } from '@lm/models';
 import { createBus, jobsTopic } from '@lm/streams';
 import { jobsServiceConfigSchema, recordingsDir } from './config.js';
+import { RecordingJobs } from './RecordingJobs.js';
 import { RecordingStorage } from './RecordingStorage.js';
 import { RecordingTranscriber } from './RecordingTranscriber.js';
 
@@ -32,7 +33,10 @@ const ops = await startOpsServer({
 });
 shutdown.add('ops', () => ops.close());
 
-const db = await Db.open({ databaseUrl: config.DATABASE_URL, pgliteDir: config.DATABASE_URL ? undefined : `${config.LM_DATA_DIR}/pglite` });
+const db = await Db.open({
+  databaseUrl: config.DATABASE_URL,
+  pgliteDir: config.DATABASE_URL ? undefined : `${config.LM_DATA_DIR}/pglite`,
+});
 shutdown.add('database', () => db.close());
 await db.migrate();
 health.register('database', () => db.ping());
@@ -52,11 +56,12 @@ shutdown.add('whisper', () => whisper.close());
 const vad = await SileroVad.load();
 shutdown.add('vad', () => vad.close());
 
+const storage = new RecordingStorage(storageDir);
 const worker = new RecordingTranscriber({
   bus,
   db,
   transcripts: new TranscriptStore(db.kysely),
-  storage: new RecordingStorage(storageDir),
+  storage,
   recognizer: whisper,
   vad,
   logger,
@@ -65,6 +70,11 @@ const worker = new RecordingTranscriber({
 });
 await worker.start();
 shutdown.add('worker', () => worker.close());
+// A gateway that died between committing a job and publishing its request left it queued.
+const requeued = await new RecordingJobs({ db, bus, storage, logger }).requeueUnfinished({
+  olderThanMs: 2 * 60_000,
+});
+if (requeued > 0) logger.warn({ requeued }, 'requests of queued jobs published again');
 shutdown.add('readiness', () => health.markShuttingDown());
 logger.info(
   { model: config.LM_WHISPER_MODEL, bus: bus.kind, recordings: storageDir, opsPort: ops.port },

@@ -41,7 +41,9 @@ export function toJobView(row: Selectable<JobsTable>): JobView {
     state: row.state,
     progress: Math.round(Number(row.progress) * 1000) / 1000,
     attempt: row.attempt,
-    ...(row.error_code ? { error: { code: row.error_code, message: row.error_message ?? '' } } : {}),
+    ...(row.error_code
+      ? { error: { code: row.error_code, message: row.error_message ?? '' } }
+      : {}),
     ...(row.kind === 'transcribe_recording' ? { recordingId: row.subject_id } : {}),
     createdAt: row.created_at.toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),

@@ -5,7 +5,9 @@ const FRAME_MS = 32;
 
 /** A probability track from [speech?, ms] runs. */
 function track(runs: [boolean, number][]): number[] {
-  return runs.flatMap(([speech, ms]) => Array<number>(Math.round(ms / FRAME_MS)).fill(speech ? 0.9 : 0.02));
+  return runs.flatMap(([speech, ms]) =>
+    Array<number>(Math.round(ms / FRAME_MS)).fill(speech ? 0.9 : 0.02),
+  );
 }
 
 describe('WindowPlanner', () => {
@@ -45,7 +47,9 @@ describe('WindowPlanner', () => {
     probs.forEach((p, f) => {
       if (p < 0.5) return;
       const ms = f * FRAME_MS;
-      expect(windows.some((w) => w.startMs <= ms && ms + FRAME_MS <= w.endMs + FRAME_MS)).toBe(true);
+      expect(windows.some((w) => w.startMs <= ms && ms + FRAME_MS <= w.endMs + FRAME_MS)).toBe(
+        true,
+      );
     });
   });
 

@@ -43,7 +43,15 @@ describe('RecordingTranscriber (real ffmpeg + VAD + whisper)', () => {
     const storage = new RecordingStorage(dir);
     transcripts = new TranscriptStore(db.kysely);
     recordings = new RecordingJobs({ db, bus, storage, logger });
-    worker = new RecordingTranscriber({ bus, db, transcripts, storage, recognizer: whisper, vad, logger });
+    worker = new RecordingTranscriber({
+      bus,
+      db,
+      transcripts,
+      storage,
+      recognizer: whisper,
+      vad,
+      logger,
+    });
     await worker.start();
   });
 
@@ -128,18 +136,31 @@ describe('RecordingTranscriber (real ffmpeg + VAD + whisper)', () => {
     expect(laterWords.length).toBeGreaterThan(20);
 
     // Progress went up on the topic, running → succeeded, never backwards.
-    await expect.poll(() => updates.some((u) => u.jobId === jobId && u.state === JobState.JOB_STATE_SUCCEEDED)).toBe(true);
+    await expect
+      .poll(() =>
+        updates.some((u) => u.jobId === jobId && u.state === JobState.JOB_STATE_SUCCEEDED),
+      )
+      .toBe(true);
     const mine = updates.filter((u) => u.jobId === jobId && u.state === JobState.JOB_STATE_RUNNING);
     expect(mine.length).toBeGreaterThanOrEqual(4);
-    for (let i = 1; i < mine.length; i++) expect(mine[i]!.progress).toBeGreaterThanOrEqual(mine[i - 1]!.progress);
+    for (let i = 1; i < mine.length; i++)
+      expect(mine[i]!.progress).toBeGreaterThanOrEqual(mine[i - 1]!.progress);
   });
 
   it('skips a redelivered request of a job that already succeeded', async () => {
-    const row = await db.kysely.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+    const row = await db.kysely
+      .selectFrom('jobs')
+      .selectAll()
+      .where('id', '=', jobId)
+      .executeTakeFirstOrThrow();
     const request = jobMessage({ ...row, state: 'queued', progress: 0, attempt: 0 });
     const before = updates.length;
     await worker.handle(request, { attempt: 1 });
-    const after = await db.kysely.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
+    const after = await db.kysely
+      .selectFrom('jobs')
+      .selectAll()
+      .where('id', '=', jobId)
+      .executeTakeFirstOrThrow();
     expect(after.attempt).toBe(row.attempt);
     expect(after.updated_at.getTime()).toBe(row.updated_at.getTime());
     expect(updates.length).toBe(before);
@@ -148,14 +169,24 @@ describe('RecordingTranscriber (real ffmpeg + VAD + whisper)', () => {
   it('runs a job again after a crash mid-job, keeping every final once', async () => {
     const finals = await transcripts.finals(sessionId);
     // As if the worker died after storing the first windows: the job is still running.
-    await db.kysely.updateTable('jobs').set({ state: 'running', progress: 0.4 }).where('id', '=', jobId).execute();
+    await db.kysely
+      .updateTable('jobs')
+      .set({ state: 'running', progress: 0.4 })
+      .where('id', '=', jobId)
+      .execute();
     await db.kysely
       .deleteFrom('transcript_segments')
       .where('session_id', '=', sessionId)
       .where('segment_index', '>=', Math.floor(finals.length / 2))
       .execute();
-    const row = await db.kysely.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirstOrThrow();
-    await worker.handle(jobMessage({ ...row, state: 'queued', attempt: 0, progress: 0 }), { attempt: 1 });
+    const row = await db.kysely
+      .selectFrom('jobs')
+      .selectAll()
+      .where('id', '=', jobId)
+      .executeTakeFirstOrThrow();
+    await worker.handle(jobMessage({ ...row, state: 'queued', attempt: 0, progress: 0 }), {
+      attempt: 1,
+    });
     const done = await recordings.job(jobId);
     expect(done.state).toBe('succeeded');
     expect(done.attempt).toBe(2);

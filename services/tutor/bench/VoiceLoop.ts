@@ -69,7 +69,12 @@ export class VoiceLoop {
     const embedder = await SentenceEmbedder.load();
     const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
     const store = new ConversationStore(tutorDb(db.kysely));
-    const tutor = new TutorService({ store, retriever: library, llm: new ExtractiveLlm(embedder), logger });
+    const tutor = new TutorService({
+      store,
+      retriever: library,
+      llm: new ExtractiveLlm(embedder),
+      logger,
+    });
     const bus = new MemoryBus();
     const whisper = await WhisperRecognizer.load(whisperModel);
     const vad = await SileroVad.load();
@@ -87,7 +92,19 @@ export class VoiceLoop {
     await transcriber.start();
     await voice.start();
     await speaker.start();
-    return new VoiceLoop({ dir, db, bus, embedder, whisper, vad, synthesizer, transcriber, voice, speaker, library });
+    return new VoiceLoop({
+      dir,
+      db,
+      bus,
+      embedder,
+      whisper,
+      vad,
+      synthesizer,
+      transcriber,
+      voice,
+      speaker,
+      library,
+    });
   }
 
   get library(): MaterialLibrary {
@@ -106,7 +123,11 @@ export class VoiceLoop {
   }
 
   /** Asks by voice in a fresh tutoring room of `courseId`; resolves when the answer was spoken. */
-  async ask(courseId: string, question: string, options: { timeoutMs?: number } = {}): Promise<VoiceExchange> {
+  async ask(
+    courseId: string,
+    question: string,
+    options: { timeoutMs?: number } = {},
+  ): Promise<VoiceExchange> {
     const sessionId = `voice-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
     await this.parts.voice.openSession({ sessionId, userId: 'student', courseId });
     const speech = await this.speak(question);
@@ -136,7 +157,12 @@ export class VoiceLoop {
       if (c.endOfUtterance) spokenEnd = true;
     });
     // A live microphone: the question at real-time pace, then silence until the answer is over.
-    const chunker = new AudioChunker({ sessionId, streamId: 'mic', purpose: AudioPurpose.AUDIO_PURPOSE_TUTOR, chunkMs: 100 });
+    const chunker = new AudioChunker({
+      sessionId,
+      streamId: 'mic',
+      purpose: AudioPurpose.AUDIO_PURPOSE_TUTOR,
+      chunkMs: 100,
+    });
     const chunkSamples = 1600;
     const started = Date.now();
     let sent = 0;
@@ -144,9 +170,13 @@ export class VoiceLoop {
     const deadline = started + (options.timeoutMs ?? 60_000);
     while (!spokenEnd) {
       if (Date.now() > deadline) throw new Error(`no spoken answer to "${question}" in time`);
-      const piece = sent < speech.length ? speech.subarray(sent, sent + chunkSamples) : new Int16Array(chunkSamples);
+      const piece =
+        sent < speech.length
+          ? speech.subarray(sent, sent + chunkSamples)
+          : new Int16Array(chunkSamples);
       const bytes = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-      for (const chunk of chunker.push(Buffer.from(bytes))) await this.parts.bus.publish(audioTopic, chunk);
+      for (const chunk of chunker.push(Buffer.from(bytes)))
+        await this.parts.bus.publish(audioTopic, chunk);
       sent += chunkSamples;
       if (sent >= speech.length && !endOfSpeechAt) endOfSpeechAt = Date.now();
       const due = started + (sent / 16000) * 1000;
@@ -162,7 +192,16 @@ export class VoiceLoop {
       pcm.set(a, offset);
       offset += a.length;
     }
-    return { question, endOfSpeechAt, firstAudioAt, turnDecidedAt, heardQuestion, reply, pcm, sampleRate };
+    return {
+      question,
+      endOfSpeechAt,
+      firstAudioAt,
+      turnDecidedAt,
+      heardQuestion,
+      reply,
+      pcm,
+      sampleRate,
+    };
   }
 
   async close(): Promise<void> {

@@ -21,6 +21,7 @@ import {
   type ReplyTimings,
 } from '@lm/tutor';
 import { STUDY_TEXTS } from './studyTexts.js';
+import { VoiceLoop } from './VoiceLoop.js';
 
 const logger = createLogger({ service: 'bench-tutor', level: 'warn' });
 const rows: [string, string, string][] = [];
@@ -199,12 +200,6 @@ row(
   p50p95(bargeInStop),
   'playback stop ≤ 300 ms',
 );
-row(
-  'voice-to-voice (end of speech → first audio)',
-  'needs the transcriber in the loop: not measured here',
-  '',
-);
-
 await speaker.stop();
 await voice.stop();
 await bus.close();
@@ -212,6 +207,48 @@ await synthesizer.close();
 await embedder.close();
 await db.close();
 rmSync(dir, { recursive: true, force: true });
+
+// 5. Voice-to-voice through the whole loop: espeak-ng question at real-time pace -> transcriber
+//    (Silero VAD + whisper) -> tutor -> Piper, on a MemoryBus (no gateway or media transport).
+const turns = Number(process.env.BENCH_VOICE_TURNS ?? 5);
+if (turns > 0) {
+  const loop = await VoiceLoop.open(logger, process.env.LM_WHISPER_MODEL ?? 'whisper-base');
+  for (const text of STUDY_TEXTS) {
+    await loop.library.upload({
+      courseId: text.courseId,
+      ownerId: 'bench',
+      filename: text.filename,
+      data: Buffer.from(text.markdown),
+    });
+  }
+  const questions = STUDY_TEXTS.flatMap((t) =>
+    t.questions.map((q) => ({ ...q, courseId: t.courseId })),
+  );
+  const v2v: number[] = [];
+  const toTurn: number[] = [];
+  const turnToAudio2: number[] = [];
+  let understood = 0;
+  for (let i = 0; i < turns; i += 1) {
+    const qa = questions[(i * 7) % questions.length]!;
+    const exchange = await loop.ask(qa.courseId, qa.question);
+    v2v.push(exchange.firstAudioAt - exchange.endOfSpeechAt);
+    if (exchange.turnDecidedAt) {
+      toTurn.push(exchange.turnDecidedAt - exchange.endOfSpeechAt);
+      turnToAudio2.push(exchange.firstAudioAt - exchange.turnDecidedAt);
+    }
+    const done = exchange.reply.at(-1)?.body;
+    if (done?.$case === 'done' && done.value.text.includes(qa.answer)) understood += 1;
+  }
+  await loop.close();
+  row(
+    `voice-to-voice, end of speech -> first audio (${turns} spoken questions)`,
+    p50p95(v2v),
+    'p50 <= 1.0 s, p95 <= 1.8 s',
+  );
+  row('  end of speech -> turn decided (VAD silence + whisper final)', p50p95(toTurn));
+  row('  turn decided -> first audio chunk sent', p50p95(turnToAudio2));
+  row('  spoken questions answered from the expected passage', `${understood}/${turns}`);
+}
 
 const width = [
   Math.max(...rows.map((r) => r[0].length)),

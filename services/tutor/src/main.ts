@@ -39,6 +39,8 @@ const vectors = await createVectorStore({
   qdrantApiKey: config.QDRANT_API_KEY,
   qdrantCollection: config.QDRANT_COLLECTION,
   pglite: db.pglite,
+  // With PostgreSQL and no Qdrant, vectors stay in a PGlite folder of this process.
+  dataDir: join(config.LM_DATA_DIR, 'vectors'),
 });
 shutdown.add('vectors', () => vectors.close());
 const embedder = await SentenceEmbedder.load();

@@ -20,7 +20,12 @@ describe('voice loop: spoken question → transcriber → tutor → speech (embe
 
   beforeAll(async () => {
     loop = await VoiceLoop.open(createLogger({ service: 'voice-loop-test', level: 'warn' }));
-    await loop.library.upload({ courseId: 'bio', ownerId: 'teacher', filename: 'cells.md', data: Buffer.from(NOTES) });
+    await loop.library.upload({
+      courseId: 'bio',
+      ownerId: 'teacher',
+      filename: 'cells.md',
+      data: Buffer.from(NOTES),
+    });
   });
 
   afterAll(async () => {
@@ -30,19 +35,32 @@ describe('voice loop: spoken question → transcriber → tutor → speech (embe
   it('answers a spoken question out loud from the uploaded notes, citing them', async () => {
     const exchange = await loop.ask('bio', 'Which part of the cell produces its chemical energy?');
     const done = exchange.reply.at(-1)?.body;
-    if (done?.$case !== 'done') throw new Error(`no answer: ${JSON.stringify(exchange.reply.at(-1))}`);
+    if (done?.$case !== 'done')
+      throw new Error(`no answer: ${JSON.stringify(exchange.reply.at(-1))}`);
     console.log(`heard question: "${exchange.heardQuestion}" answer: "${done.value.text}"`);
-    expect(done.value.citations[0]).toMatchObject({ kind: 'material', title: 'Cell Biology', heading: 'Cell Biology > Mitochondria' });
+    expect(done.value.citations[0]).toMatchObject({
+      kind: 'material',
+      title: 'Cell Biology',
+      heading: 'Cell Biology > Mitochondria',
+    });
     // The spoken answer, read back by whisper, says what the notes say.
     const wav = encodeWav({ sampleRate: exchange.sampleRate, channels: 1, samples: exchange.pcm });
     const pcm16k = await decodeToPcm16k(Readable.from([wav]));
-    const heard = await loop.whisper.recognize(Float32Array.from(pcm16k, (s) => s / 32768), { language: 'en' });
-    const text = heard.segments.map((s) => s.text).join(' ').toLowerCase();
+    const heard = await loop.whisper.recognize(
+      Float32Array.from(pcm16k, (s) => s / 32768),
+      { language: 'en' },
+    );
+    const text = heard.segments
+      .map((s) => s.text)
+      .join(' ')
+      .toLowerCase();
     expect(text).toMatch(/energy/);
     expect(text).toMatch(/mitochondri/);
     expect(text).toMatch(/course materials/);
     const voiceToVoiceMs = exchange.firstAudioAt - exchange.endOfSpeechAt;
-    console.log(`voice-to-voice: ${voiceToVoiceMs} ms (turn decided ${exchange.turnDecidedAt ? exchange.turnDecidedAt - exchange.endOfSpeechAt : '?'} ms after end of speech)`);
+    console.log(
+      `voice-to-voice: ${voiceToVoiceMs} ms (turn decided ${exchange.turnDecidedAt ? exchange.turnDecidedAt - exchange.endOfSpeechAt : '?'} ms after end of speech)`,
+    );
     expect(voiceToVoiceMs).toBeGreaterThan(0);
   });
 });

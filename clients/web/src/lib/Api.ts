@@ -7,6 +7,7 @@ import type {
   JobView,
   LiveSession,
   Material,
+  Recording,
   SearchHit,
   TokenPair,
   TranscriptFormat,
@@ -37,13 +38,23 @@ export class Api {
   // --- accounts --------------------------------------------------------------------------------
 
   async login(email: string, password: string): Promise<void> {
-    const pair = await this.request<TokenPair>('POST', '/api/auth/login', { email, password }, false);
+    const pair = await this.request<TokenPair>(
+      'POST',
+      '/api/auth/login',
+      { email, password },
+      false,
+    );
     this.tokens = saveTokens(pair, 'local');
   }
 
   async register(email: string, password: string, name: string): Promise<void> {
     const body = name ? { email, password, name } : { email, password };
-    const result = await this.request<{ tokens: TokenPair }>('POST', '/api/auth/register', body, false);
+    const result = await this.request<{ tokens: TokenPair }>(
+      'POST',
+      '/api/auth/register',
+      body,
+      false,
+    );
     this.tokens = saveTokens(result.tokens, 'local');
   }
 
@@ -56,9 +67,12 @@ export class Api {
     this.tokens = undefined;
     clearTokens();
     if (tokens?.source === 'local') {
-      await this.request('POST', '/api/auth/logout', { refreshToken: tokens.refreshToken }, false).catch(
-        () => undefined,
-      );
+      await this.request(
+        'POST',
+        '/api/auth/logout',
+        { refreshToken: tokens.refreshToken },
+        false,
+      ).catch(() => undefined);
     }
   }
 
@@ -100,7 +114,8 @@ export class Api {
 
   async sessions(courseId?: string): Promise<LiveSession[]> {
     const query = courseId ? `?courseId=${encodeURIComponent(courseId)}` : '';
-    return (await this.request<{ sessions: LiveSession[] }>('GET', `/api/sessions${query}`)).sessions;
+    return (await this.request<{ sessions: LiveSession[] }>('GET', `/api/sessions${query}`))
+      .sessions;
   }
 
   transcriptText(sessionId: string, format: TranscriptFormat): Promise<string> {
@@ -129,6 +144,30 @@ export class Api {
     const query = new URLSearchParams({ title: input.title });
     if (input.courseId) query.set('courseId', input.courseId);
     return this.upload(`/api/recordings?${query.toString()}`, file, onProgress);
+  }
+
+  async recordings(): Promise<Recording[]> {
+    return (await this.request<{ recordings: Recording[] }>('GET', '/api/recordings')).recordings;
+  }
+
+  recording(id: string): Promise<Recording> {
+    return this.request('GET', `/api/recordings/${encodeURIComponent(id)}`);
+  }
+
+  /** The recording's audio as a Blob (an <audio> element cannot send the token itself). */
+  recordingAudio(id: string): Promise<Blob> {
+    return this.request(
+      'GET',
+      `/api/recordings/${encodeURIComponent(id)}/audio`,
+      undefined,
+      true,
+      'blob',
+    );
+  }
+
+  async downloadRecordingTranscript(id: string, format: TranscriptFormat, name: string) {
+    const text = await this.recordingTranscript(id, format);
+    saveAs(new Blob([text], { type: 'text/plain;charset=utf-8' }), `${name}.${format}`);
   }
 
   job(id: string): Promise<JobView> {
@@ -241,7 +280,7 @@ export class Api {
     path: string,
     body?: unknown,
     authenticated = true,
-    as: 'json' | 'text' = 'json',
+    as: 'json' | 'text' | 'blob' = 'json',
   ): Promise<T> {
     const send = async (tokens: StoredTokens | undefined) => {
       const headers: Record<string, string> = {};
@@ -264,6 +303,7 @@ export class Api {
     }
     if (!response.ok) throw await toApiError(response);
     if (response.status === 204) return undefined as T;
+    if (as === 'blob') return (await response.blob()) as T;
     return (as === 'text' ? await response.text() : await response.json()) as T;
   }
 
@@ -295,7 +335,10 @@ export class Api {
             new ApiError(
               xhr.status,
               error?.code ?? 'unknown',
-              error?.message ?? (xhr.status === 404 ? 'Uploads are not available on this server yet.' : `Upload failed (${xhr.status})`),
+              error?.message ??
+                (xhr.status === 404
+                  ? 'Uploads are not available on this server yet.'
+                  : `Upload failed (${xhr.status})`),
             ),
           );
         }

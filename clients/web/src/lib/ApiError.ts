@@ -12,7 +12,8 @@ export class ApiError extends Error {
 
   /** A sentence for the page: the server's message, or what a status usually means. */
   get plain(): string {
-    if (this.status === 0) return 'The server cannot be reached. Check your connection and try again.';
+    if (this.status === 0)
+      return 'The server cannot be reached. Check your connection and try again.';
     if (this.status === 401) return this.message || 'Please sign in again.';
     if (this.status === 429) return 'Too many attempts. Please wait a moment and try again.';
     if (this.status >= 500) return `The server had a problem (${this.message}). Please try again.`;

@@ -2,7 +2,8 @@ import { Device } from 'mediasoup-client';
 import type { types } from 'mediasoup-client';
 import { Signaling } from './Signaling.js';
 
-export type PublishState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+export type PublishState =
+  'idle' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
 /** Publishes one microphone track into a session's media room with mediasoup-client. */
 export class RtcPublisher {
@@ -24,7 +25,8 @@ export class RtcPublisher {
     }>('getRouterRtpCapabilities');
     const device = new Device();
     await device.load({ routerRtpCapabilities });
-    if (!device.canProduce('audio')) throw new Error('This browser cannot send audio to the server.');
+    if (!device.canProduce('audio'))
+      throw new Error('This browser cannot send audio to the server.');
     const params = await this.signaling.request<types.TransportOptions>('createWebRtcTransport', {
       direction: 'send',
     });
@@ -37,13 +39,20 @@ export class RtcPublisher {
     });
     transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
       this.signaling
-        .request<{ id: string }>('produce', { transportId: transport.id, kind, rtpParameters, appData })
+        .request<{ id: string }>('produce', {
+          transportId: transport.id,
+          kind,
+          rtpParameters,
+          appData,
+        })
         .then(({ id }) => callback({ id }), errback);
     });
     transport.on('connectionstatechange', (state) => {
       if (state === 'connected') this.onState('connected');
-      else if (state === 'disconnected') this.onState('disconnected', 'The network connection dropped; trying to recover.');
-      else if (state === 'failed') this.onState('failed', 'The audio connection to the server failed.');
+      else if (state === 'disconnected')
+        this.onState('disconnected', 'The network connection dropped; trying to recover.');
+      else if (state === 'failed')
+        this.onState('failed', 'The audio connection to the server failed.');
     });
     this.producer = await transport.produce({
       track,

@@ -24,7 +24,9 @@ export class Signaling {
   ) {}
 
   async open(): Promise<void> {
-    const url = await api.wsUrl(`/ws/rtc/${encodeURIComponent(this.sessionId)}`, { role: this.role });
+    const url = await api.wsUrl(`/ws/rtc/${encodeURIComponent(this.sessionId)}`, {
+      role: this.role,
+    });
     const socket = new WebSocket(url);
     this.socket = socket;
     let serverError: string | undefined;

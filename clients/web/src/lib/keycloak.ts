@@ -81,7 +81,8 @@ export async function finishKeycloakLogin(
   sessionStorage.removeItem(PENDING_KEY);
   if (!raw) throw new Error('This sign-in link has already been used. Please sign in again.');
   const pending = JSON.parse(raw) as Pending;
-  if (params.get('error')) throw new Error(params.get('error_description') ?? 'Sign-in was cancelled.');
+  if (params.get('error'))
+    throw new Error(params.get('error_description') ?? 'Sign-in was cancelled.');
   if (params.get('state') !== pending.state)
     throw new Error('The sign-in answer does not match this browser. Please sign in again.');
   const tokens = await tokenRequest(issuer, {

@@ -76,6 +76,19 @@ export interface JobView {
   recordingId?: string;
 }
 
+export interface Recording {
+  id: string;
+  title: string;
+  courseId: string | null;
+  ownerId: string;
+  sessionId: string;
+  contentType: string;
+  sizeBytes: number;
+  durationMs: number | null;
+  createdAt: string;
+  job: JobView | null;
+}
+
 export interface Material {
   id: string;
   courseId: string;

@@ -42,14 +42,24 @@ export function speechWav(text: string, dir: string): string {
   const speech = synthesizeSpeech(text, { voice: 'en-us', speed: 140, dir });
   const out = join(dir, 'microphone-48k.wav');
   // A short lead-in and a long pause after: the recogniser finishes the utterance before the loop.
-  execFileSync('sox', [speech.path, '-r', '48000', '-c', '1', '-b', '16', out, 'pad', '0.5', '2.5']);
+  execFileSync('sox', [
+    speech.path,
+    '-r',
+    '48000',
+    '-c',
+    '1',
+    '-b',
+    '16',
+    out,
+    'pad',
+    '0.5',
+    '2.5',
+  ]);
   return out;
 }
 
 /** A page whose console errors and uncaught exceptions are collected for the test to assert on. */
-export async function openPage(
-  context: BrowserContext,
-): Promise<{ page: Page; errors: string[] }> {
+export async function openPage(context: BrowserContext): Promise<{ page: Page; errors: string[] }> {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (message) => {

@@ -63,6 +63,8 @@ function registerScoped(app: FastifyInstance, deps: RecordingRoutesDeps): void {
   const { recordings } = deps;
   // Upload bodies are streamed to disk as they arrive, never buffered whole: the route checks
   // the type and counts the bytes. Every type is let through here so the answer is our 415.
+  // The built-in JSON and text parsers go too: a big text/plain body must get our 415, not their 413.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
   /** The recording if the caller may see it, else not_found (existence is not disclosed). */
@@ -93,7 +95,7 @@ function registerScoped(app: FastifyInstance, deps: RecordingRoutesDeps): void {
       drain(request);
       throw new AppError(
         'payload_too_large',
-        `The recording is ${Math.ceil(declared / (1024 * 1024))} MB; the limit is ${Math.floor(recordings.maxUploadBytes / (1024 * 1024))} MB`,
+        `The recording is ${megabytes(declared)}; the limit is ${megabytes(recordings.maxUploadBytes)}`,
         { details: { maxBytes: recordings.maxUploadBytes } },
       );
     }
@@ -225,6 +227,10 @@ function registerScoped(app: FastifyInstance, deps: RecordingRoutesDeps): void {
     if (ownerId !== principal.userId) throw new AppError('not_found', `No job ${id}`);
     return job;
   });
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
 }
 
 /** Lets an upload that is refused before its body was read go by, so the answer gets through. */
