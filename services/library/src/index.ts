@@ -16,3 +16,4 @@ export * from './search/VectorStore.js';
 export * from './search/createVectorStore.js';
 export * from './search/reciprocalRankFusion.js';
 export * from './materials/tables.js';
+export * from './transcripts/transcriptGrpcService.js';
