@@ -29,6 +29,7 @@ afterEach(() => {
 
 async function startService(
   name: string,
+  extraEnv: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; opsPort: number; grpcPort: number; output: () => string }> {
   const [opsPort, grpcPort] = [await freePort(), await freePort()];
   let output = '';
@@ -43,6 +44,9 @@ async function startService(
       GRPC_HOST: '127.0.0.1',
       GRPC_PORT: String(grpcPort),
       LOG_LEVEL: 'warn',
+      GATEWAY_HOST: '127.0.0.1',
+      GATEWAY_PORT: String(opsPort),
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -94,6 +98,17 @@ describe('service entry points in distributed mode (real Kafka and PostgreSQL)',
       callUnary(client.getTranscript.bind(client), { sessionId: '../etc' }),
     ).rejects.toMatchObject({ code: 'invalid_argument' });
     client.close();
+    expect(await stopsCleanly(child)).toBe(0);
+  });
+
+  it('gateway: ready with Keycloak identity, refuses a request without a token, stops on SIGTERM', async () => {
+    const keycloak = process.env.KEYCLOAK_URL;
+    expect(keycloak, 'KEYCLOAK_URL is unset: start Keycloak with scripts/infra/keycloak.sh').toBeTruthy();
+    const { child, opsPort } = await startService('gateway', { KEYCLOAK_URL: keycloak ?? '', LM_DATA_DIR: `/tmp/lm-gateway-main-${process.pid}` });
+    const status = (await (await fetch(`http://127.0.0.1:${opsPort}/api/status`)).json()) as { mode: string };
+    expect(status.mode).toBe('distributed');
+    const refused = await fetch(`http://127.0.0.1:${opsPort}/api/courses`);
+    expect(refused.status).toBe(401);
     expect(await stopsCleanly(child)).toBe(0);
   });
 
