@@ -1,5 +1,5 @@
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import {
   AppError,
   OPS_PATHS,
@@ -36,7 +36,8 @@ export class Gateway {
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
       loggerInstance: deps.logger as FastifyBaseLogger,
       bodyLimit: deps.config.GATEWAY_BODY_LIMIT_BYTES,
-      disableRequestLogging: true,
+      // Per-request lines are off: URLs of WebSockets may carry an access token in the query.
+      logController: new LogController({ disableRequestLogging: true }),
     });
     // Frames above 1 MiB are refused (an audio frame is a few KB); slow clients are handled per route.
     void this.app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
