@@ -71,7 +71,9 @@ describe('web app: a new student registers, joins a course, transcribes a record
     await page.getByRole('heading', { name: 'Recordings', exact: true }).waitFor();
     await page.getByLabel('Audio file').setInputFiles(speech.path);
     await page.getByRole('button', { name: 'Upload and transcribe' }).click();
-    await page.getByRole('heading', { name: 'Transcript', exact: true }).waitFor({ timeout: 90_000 });
+    await page
+      .getByRole('heading', { name: 'Transcript', exact: true })
+      .waitFor({ timeout: 90_000 });
     const upload = await page
       .getByLabel('Upload')
       .evaluate((p) => (p as HTMLProgressElement).value);
