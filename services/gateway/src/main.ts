@@ -58,11 +58,14 @@ if (config.KEYCLOAK_URL) {
   const verifier = new JwksTokenVerifier({
     issuer: keycloakIssuer,
     audience: API_AUDIENCE,
-    jwks: new URL(`${config.KEYCLOAK_URL.replace(/\/+$/, '')}/realms/${realm}/protocol/openid-connect/certs`),
+    jwks: new URL(
+      `${config.KEYCLOAK_URL.replace(/\/+$/, '')}/realms/${realm}/protocol/openid-connect/certs`,
+    ),
   });
   identity = createIdentity({ db, logger, mode: 'keycloak', verifier });
 } else {
-  const publicUrl = config.LM_PUBLIC_URL ?? `http://${gatewayConfig.GATEWAY_HOST}:${gatewayConfig.GATEWAY_PORT}`;
+  const publicUrl =
+    config.LM_PUBLIC_URL ?? `http://${gatewayConfig.GATEWAY_HOST}:${gatewayConfig.GATEWAY_PORT}`;
   const issuer = await LocalTokenIssuer.create({
     issuer: `${publicUrl}/auth`,
     audience: API_AUDIENCE,
@@ -86,7 +89,9 @@ const recordings = new RecordingJobs({
   maxUploadBytes: recordingsConfig.LM_RECORDING_MAX_BYTES,
 });
 
-const rootPackage = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+const rootPackage = JSON.parse(
+  readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+) as { version?: string };
 const gateway = new Gateway({
   config: gatewayConfig,
   logger,
@@ -97,7 +102,10 @@ const gateway = new Gateway({
   components: [
     { name: 'bus', detail: bus.kind === 'kafka' ? 'Kafka' : 'in-memory' },
     { name: 'database', detail: 'PostgreSQL' },
-    { name: 'identity', detail: keycloakIssuer ? `Keycloak (${keycloakIssuer})` : 'local accounts' },
+    {
+      name: 'identity',
+      detail: keycloakIssuer ? `Keycloak (${keycloakIssuer})` : 'local accounts',
+    },
   ],
 });
 registerPlatformRoutes(gateway, {

@@ -65,6 +65,7 @@ export function registerPlatformRoutes(gateway: Gateway, deps: PlatformRouteDeps
       sessions: deps.sessions,
       transcripts: deps.transcripts,
       policy,
+      viewerCount: (sessionId) => deps.fanout.viewerCount(sessionId),
       authenticate,
       onEnded: async (session) => {
         deps.fanout.end(session.id);

@@ -15,6 +15,8 @@ export interface SessionRoutesDeps {
   transcripts: TranscriptStore;
   policy: SessionPolicy;
   authenticate(request: FastifyRequest): Promise<Principal>;
+  /** Viewers of a session connected to this gateway (replicas each count their own). */
+  viewerCount?(sessionId: string): number;
   /** Called after a session ended (close its room, tell viewers, index its transcript). */
   onEnded?(session: LiveSession): Promise<void> | void;
 }
@@ -90,6 +92,14 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
     const session = await deps.sessions.get(id);
     await deps.policy.assertCanView(principal, session);
     return session;
+  });
+
+  app.get('/api/sessions/:id/viewers', async (request) => {
+    const principal = await deps.authenticate(request);
+    const { id } = parseBody(idParams, request.params);
+    const session = await deps.sessions.get(id);
+    await deps.policy.assertCanView(principal, session);
+    return { sessionId: id, viewers: deps.viewerCount?.(id) ?? 0 };
   });
 
   app.post('/api/sessions/:id/end', async (request) => {
