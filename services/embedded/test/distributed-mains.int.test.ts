@@ -103,9 +103,17 @@ describe('service entry points in distributed mode (real Kafka and PostgreSQL)',
 
   it('gateway: ready with Keycloak identity, refuses a request without a token, stops on SIGTERM', async () => {
     const keycloak = process.env.KEYCLOAK_URL;
-    expect(keycloak, 'KEYCLOAK_URL is unset: start Keycloak with scripts/infra/keycloak.sh').toBeTruthy();
-    const { child, opsPort } = await startService('gateway', { KEYCLOAK_URL: keycloak ?? '', LM_DATA_DIR: `/tmp/lm-gateway-main-${process.pid}` });
-    const status = (await (await fetch(`http://127.0.0.1:${opsPort}/api/status`)).json()) as { mode: string };
+    expect(
+      keycloak,
+      'KEYCLOAK_URL is unset: start Keycloak with scripts/infra/keycloak.sh',
+    ).toBeTruthy();
+    const { child, opsPort } = await startService('gateway', {
+      KEYCLOAK_URL: keycloak ?? '',
+      LM_DATA_DIR: `/tmp/lm-gateway-main-${process.pid}`,
+    });
+    const status = (await (await fetch(`http://127.0.0.1:${opsPort}/api/status`)).json()) as {
+      mode: string;
+    };
     expect(status.mode).toBe('distributed');
     const refused = await fetch(`http://127.0.0.1:${opsPort}/api/courses`);
     expect(refused.status).toBe(401);
