@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { decodeToPcm16k, parseWav } from '@lm/audio';
+import { wordErrorRate } from '@lm/audio/testing';
 import { GrpcServer, callUnary, createLogger } from '@lm/kit';
 import { WhisperRecognizer } from '@lm/models';
 import {
@@ -59,9 +60,15 @@ describe('speech with the real Piper voice', () => {
     const recognizer = await WhisperRecognizer.load('whisper-base');
     try {
       const text = await transcribe(recognizer, wav);
+      // Piper samples noise, so the audio (and a word of whisper's reading) varies run to run:
+      // bound the word error rate rather than demand every word.
+      const wer = wordErrorRate(
+        'Mitochondria produce energy for the cell. Ribosomes build proteins.',
+        text,
+      );
+      console.log(`TTS read back: "${text}" (WER ${(wer * 100).toFixed(0)}%)`);
+      expect(wer).toBeLessThanOrEqual(0.2);
       expect(text).toMatch(/mitochondria/);
-      expect(text).toMatch(/energy/);
-      expect(text).toMatch(/proteins/);
     } finally {
       await recognizer.close();
     }
