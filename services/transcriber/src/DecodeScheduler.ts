@@ -132,6 +132,7 @@ export class DecodeScheduler {
       this.stats.audioMs += (job.audio.length * 1000) / 16_000;
     }
     this.stats.decodes[kind] += 1;
-    if (segments.length > 0) await this.emit(stream, segments);
+    // Called even with nothing to publish: an ended stream may be finished now.
+    await this.emit(stream, segments);
   }
 }

@@ -155,7 +155,7 @@ export class TranscriberService {
   }
 
   private async emit(stream: StreamTranscriber, segments: TranscriptSegment[]): Promise<void> {
-    await this.options.bus.publish(transcriptsTopic, segments);
+    if (segments.length > 0) await this.options.bus.publish(transcriptsTopic, segments);
     let finals = 0;
     for (const segment of segments) {
       if (segment.kind === SegmentKind.SEGMENT_KIND_FINAL) finals += 1;
