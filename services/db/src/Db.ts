@@ -107,3 +107,24 @@ export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationResu
   }
   return result;
 }
+
+/**
+ * A service's database: PostgreSQL when `databaseUrl` is set, else PGlite in `dataDir`; migrated,
+ * checked by readiness, closed on shutdown.
+ */
+export async function openServiceDb(
+  runtime: {
+    shutdown: { add(name: string, close: () => Promise<void>): void };
+    health: { register(name: string, check: () => Promise<void>): void };
+  },
+  options: { databaseUrl: string | undefined; dataDir: string },
+): Promise<Db> {
+  const db = await Db.open({
+    databaseUrl: options.databaseUrl,
+    pgliteDir: options.databaseUrl ? undefined : options.dataDir,
+  });
+  runtime.shutdown.add('database', () => db.close());
+  await db.migrate();
+  runtime.health.register('database', () => db.ping());
+  return db;
+}

@@ -2,15 +2,8 @@
 // liveness/readiness/metrics on its ops port. Uploads arrive through the gateway (RecordingJobs),
 // which shares the database and the recordings folder with this process.
 import { mkdirSync } from 'node:fs';
-import { Db } from '@lm/db';
-import {
-  GracefulShutdown,
-  HealthRegistry,
-  createLogger,
-  createMetricsRegistry,
-  loadConfig,
-  startOpsServer,
-} from '@lm/kit';
+import { openServiceDb } from '@lm/db';
+import { loadConfig, startServiceRuntime } from '@lm/kit';
 import { TranscriptStore } from '@lm/library';
 import { SileroVad, WhisperRecognizer } from '@lm/models';
 import { createBus, jobsTopic } from '@lm/streams';
@@ -20,26 +13,16 @@ import { RecordingStorage } from './RecordingStorage.js';
 import { RecordingTranscriber } from './RecordingTranscriber.js';
 
 const config = loadConfig(jobsServiceConfigSchema);
-const logger = createLogger({ service: 'jobs', level: config.LOG_LEVEL });
-const shutdown = new GracefulShutdown(logger);
-shutdown.listen();
-
-const health = new HealthRegistry();
-const ops = await startOpsServer({
-  host: config.OPS_HOST,
-  port: config.OPS_PORT,
-  health,
-  metrics: createMetricsRegistry('jobs'),
+const runtime = await startServiceRuntime({
+  service: 'jobs',
+  logLevel: config.LOG_LEVEL,
+  ops: { host: config.OPS_HOST, port: config.OPS_PORT },
 });
-shutdown.add('ops', () => ops.close());
-
-const db = await Db.open({
+const { logger, shutdown } = runtime;
+const db = await openServiceDb(runtime, {
   databaseUrl: config.DATABASE_URL,
-  pgliteDir: config.DATABASE_URL ? undefined : `${config.LM_DATA_DIR}/pglite`,
+  dataDir: `${config.LM_DATA_DIR}/pglite`,
 });
-shutdown.add('database', () => db.close());
-await db.migrate();
-health.register('database', () => db.ping());
 
 // A job holds its partition until it has finished (the offset is committed afterwards), and
 // kafkajs heartbeats only between messages: give members a session long enough for a job.
@@ -75,8 +58,4 @@ const requeued = await new RecordingJobs({ db, bus, storage, logger }).requeueUn
   olderThanMs: 2 * 60_000,
 });
 if (requeued > 0) logger.warn({ requeued }, 'requests of queued jobs published again');
-shutdown.add('readiness', () => health.markShuttingDown());
-logger.info(
-  { model: config.LM_WHISPER_MODEL, bus: bus.kind, recordings: storageDir, opsPort: ops.port },
-  'jobs ready',
-);
+runtime.ready({ model: config.LM_WHISPER_MODEL, bus: bus.kind, recordings: storageDir });

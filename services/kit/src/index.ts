@@ -7,3 +7,4 @@ export * from './ops-server.js';
 export * from './shutdown.js';
 export * from './grpc.js';
 export * from './auth/index.js';
+export * from './ServiceRuntime.js';

@@ -1,15 +1,8 @@
 // The library service as its own process: stores every final from the transcripts topic and
 // serves stored transcripts over gRPC (lm.transcript.v1.TranscriptService).
-import { Db } from '@lm/db';
-import {
-  GracefulShutdown,
-  GrpcServer,
-  HealthRegistry,
-  createLogger,
-  createMetricsRegistry,
-  loadConfig,
-  startOpsServer,
-} from '@lm/kit';
+import { join } from 'node:path';
+import { openServiceDb } from '@lm/db';
+import { GrpcServer, loadConfig, startServiceRuntime } from '@lm/kit';
 import { TranscriptServiceService } from '@lm/proto/transcript/v1/transcript';
 import { createBus } from '@lm/streams';
 import { libraryConfigSchema } from './config.js';
@@ -18,26 +11,16 @@ import { TranscriptPersister } from './transcripts/TranscriptPersister.js';
 import { TranscriptStore } from './transcripts/TranscriptStore.js';
 
 const config = loadConfig(libraryConfigSchema);
-const logger = createLogger({ service: 'library', level: config.LOG_LEVEL });
-const shutdown = new GracefulShutdown(logger);
-shutdown.listen();
-
-const health = new HealthRegistry();
-const ops = await startOpsServer({
-  host: config.OPS_HOST,
-  port: config.OPS_PORT,
-  health,
-  metrics: createMetricsRegistry('library'),
+const runtime = await startServiceRuntime({
+  service: 'library',
+  logLevel: config.LOG_LEVEL,
+  ops: { host: config.OPS_HOST, port: config.OPS_PORT },
 });
-shutdown.add('ops', () => ops.close());
-
-const db = await Db.open({
+const { logger, shutdown } = runtime;
+const db = await openServiceDb(runtime, {
   databaseUrl: config.DATABASE_URL,
-  pgliteDir: config.DATABASE_URL ? undefined : `${config.LM_DATA_DIR}/pglite`,
+  dataDir: join(config.LM_DATA_DIR, 'pglite'),
 });
-shutdown.add('database', () => db.close());
-await db.migrate();
-health.register('database', () => db.ping());
 
 const bus = createBus({ clientId: 'lm-library', logger });
 shutdown.add('bus', () => bus.close());
@@ -54,5 +37,4 @@ grpc.addService(
 );
 await grpc.listen(config.GRPC_HOST, config.GRPC_PORT);
 shutdown.add('grpc', () => grpc.close());
-shutdown.add('readiness', () => health.markShuttingDown());
-logger.info({ bus: bus.kind, grpcPort: config.GRPC_PORT }, 'library running');
+runtime.ready({ bus: bus.kind, grpcPort: config.GRPC_PORT });

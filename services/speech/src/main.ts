@@ -1,14 +1,6 @@
 // The speech service as its own process: speaks tutor replies from the bus, and serves the
 // plain synthesize API over gRPC. The embedded platform wires the same classes in one process.
-import {
-  GracefulShutdown,
-  GrpcServer,
-  HealthRegistry,
-  createLogger,
-  createMetricsRegistry,
-  loadConfig,
-  startOpsServer,
-} from '@lm/kit';
+import { GrpcServer, loadConfig, startServiceRuntime } from '@lm/kit';
 import { SpeechServiceService } from '@lm/proto/speech/v1/speech';
 import { createBus } from '@lm/streams';
 import { speechConfigSchema } from './config.js';
@@ -18,9 +10,12 @@ import { SpeechService } from './SpeechService.js';
 import { speechGrpcService } from './speechGrpcService.js';
 
 const config = loadConfig(speechConfigSchema);
-const logger = createLogger({ service: 'speech', level: config.LOG_LEVEL });
-const shutdown = new GracefulShutdown(logger);
-shutdown.listen();
+const runtime = await startServiceRuntime({
+  service: 'speech',
+  logLevel: config.LOG_LEVEL,
+  ops: { host: config.OPS_HOST, port: config.OPS_PORT },
+});
+const { logger, shutdown } = runtime;
 
 const synthesizer = new PiperSynthesizer(config.SPEECH_VOICE);
 await synthesizer.warm();
@@ -42,13 +37,4 @@ grpc.addService(
 await grpc.listen(config.GRPC_HOST, config.GRPC_PORT);
 shutdown.add('grpc', () => grpc.close());
 
-const health = new HealthRegistry();
-const ops = await startOpsServer({
-  host: config.OPS_HOST,
-  port: config.OPS_PORT,
-  health,
-  metrics: createMetricsRegistry('speech'),
-});
-shutdown.add('ops', () => ops.close());
-shutdown.add('readiness', () => health.markShuttingDown());
-logger.info({ voice: config.SPEECH_VOICE, bus: bus.kind }, 'speech ready');
+runtime.ready({ voice: config.SPEECH_VOICE, bus: bus.kind });

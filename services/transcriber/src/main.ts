@@ -1,14 +1,8 @@
 // The transcriber as its own process: consumes live audio from Kafka, publishes transcript
 // segments, keeps stream checkpoints in PostgreSQL; liveness/readiness/metrics on its ops port.
-import { Db } from '@lm/db';
-import {
-  GracefulShutdown,
-  HealthRegistry,
-  createLogger,
-  createMetricsRegistry,
-  loadConfig,
-  startOpsServer,
-} from '@lm/kit';
+import { join } from 'node:path';
+import { openServiceDb } from '@lm/db';
+import { loadConfig, startServiceRuntime } from '@lm/kit';
 import { SileroVad, WhisperRecognizer } from '@lm/models';
 import { createBus } from '@lm/streams';
 import { transcriberConfigSchema } from './config.js';
@@ -17,30 +11,19 @@ import { SileroDetector, WhisperWordRecognizer } from './modelAdapters.js';
 import { TranscriberService } from './TranscriberService.js';
 
 const config = loadConfig(transcriberConfigSchema);
-const logger = createLogger({ service: 'transcriber', level: config.LOG_LEVEL });
-const shutdown = new GracefulShutdown(logger);
-shutdown.listen();
-
-const health = new HealthRegistry();
-const ops = await startOpsServer({
-  host: config.OPS_HOST,
-  port: config.OPS_PORT,
-  health,
-  metrics: createMetricsRegistry('transcriber'),
+const runtime = await startServiceRuntime({
+  service: 'transcriber',
+  logLevel: config.LOG_LEVEL,
+  ops: { host: config.OPS_HOST, port: config.OPS_PORT },
 });
-shutdown.add('ops', () => ops.close());
-
-const db = await Db.open({
+const { logger, shutdown } = runtime;
+const db = await openServiceDb(runtime, {
   databaseUrl: config.DATABASE_URL,
-  pgliteDir: config.DATABASE_URL ? undefined : `${config.LM_DATA_DIR}/pglite`,
+  dataDir: join(config.LM_DATA_DIR, 'pglite'),
 });
-shutdown.add('database', () => db.close());
-await db.migrate();
-health.register('database', () => db.ping());
 
 const bus = createBus({ clientId: 'lm-transcriber', logger });
 shutdown.add('bus', () => bus.close());
-
 const whisper = await WhisperRecognizer.load(config.LM_WHISPER_MODEL, {
   threads: config.TRANSCRIBER_THREADS,
 });
@@ -58,8 +41,4 @@ const transcriber = new TranscriberService({
 });
 await transcriber.start();
 shutdown.add('transcriber', () => transcriber.close());
-shutdown.add('readiness', () => health.markShuttingDown());
-logger.info(
-  { model: config.LM_WHISPER_MODEL, bus: bus.kind, opsPort: ops.port },
-  'transcriber running',
-);
+runtime.ready({ model: config.LM_WHISPER_MODEL, bus: bus.kind });

@@ -1,16 +1,8 @@
 // The tutor as its own process (distributed mode): voice turns from the bus, text chat over
 // gRPC. The embedded platform wires the same classes in one process instead.
 import { join } from 'node:path';
-import { Db } from '@lm/db';
-import {
-  GracefulShutdown,
-  GrpcServer,
-  HealthRegistry,
-  createLogger,
-  createMetricsRegistry,
-  loadConfig,
-  startOpsServer,
-} from '@lm/kit';
+import { openServiceDb } from '@lm/db';
+import { GrpcServer, loadConfig, startServiceRuntime } from '@lm/kit';
 import { MaterialLibrary, createVectorStore, libraryDb } from '@lm/library';
 import { SentenceEmbedder } from '@lm/models';
 import { TutorServiceService } from '@lm/proto/tutor/v1/tutor';
@@ -24,16 +16,16 @@ import { tutorGrpcService } from './tutorGrpcService.js';
 import { VoiceTutor } from './VoiceTutor.js';
 
 const config = loadConfig(tutorConfigSchema);
-const logger = createLogger({ service: 'tutor', level: config.LOG_LEVEL });
-const shutdown = new GracefulShutdown(logger);
-shutdown.listen();
-
-const db = await Db.open({
-  databaseUrl: config.DATABASE_URL,
-  pgliteDir: config.DATABASE_URL ? undefined : join(config.LM_DATA_DIR, 'db'),
+const runtime = await startServiceRuntime({
+  service: 'tutor',
+  logLevel: config.LOG_LEVEL,
+  ops: { host: config.OPS_HOST, port: config.OPS_PORT },
 });
-shutdown.add('database', () => db.close());
-await db.migrate();
+const { logger, shutdown } = runtime;
+const db = await openServiceDb(runtime, {
+  databaseUrl: config.DATABASE_URL,
+  dataDir: join(config.LM_DATA_DIR, 'db'),
+});
 const vectors = await createVectorStore({
   qdrantUrl: config.QDRANT_URL,
   qdrantApiKey: config.QDRANT_API_KEY,
@@ -73,14 +65,4 @@ grpc.addService('lm.tutor.v1.TutorService', TutorServiceService, tutorGrpcServic
 await grpc.listen(config.GRPC_HOST, config.GRPC_PORT);
 shutdown.add('grpc', () => grpc.close());
 
-const health = new HealthRegistry();
-health.register('database', () => db.ping());
-const ops = await startOpsServer({
-  host: config.OPS_HOST,
-  port: config.OPS_PORT,
-  health,
-  metrics: createMetricsRegistry('tutor'),
-});
-shutdown.add('ops', () => ops.close());
-shutdown.add('readiness', () => health.markShuttingDown());
-logger.info({ llm: llm.name, vectors: vectors.kind, bus: bus.kind }, 'tutor ready');
+runtime.ready({ llm: llm.name, vectors: vectors.kind, bus: bus.kind });
