@@ -29,7 +29,7 @@ superuser=postgres
 # Runs a command as the user that owns the cluster.
 as_owner() {
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u postgres -- "$@"
+    (cd / && runuser -u postgres -- "$@")
   else
     "$@"
   fi
