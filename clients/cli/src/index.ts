@@ -8,3 +8,4 @@ export {
   type ReceivedCaption,
 } from './commands/caption.js';
 export { runTranscribe, type TranscribeOptions } from './commands/transcribe.js';
+export { runTutorCommand, type TutorCommandArgs } from './tutorCommand.js';

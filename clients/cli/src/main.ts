@@ -3,6 +3,7 @@ import { connect } from './auth.js';
 import { runCaption } from './commands/caption.js';
 import { runTranscribe } from './commands/transcribe.js';
 import { GatewayError } from './GatewayClient.js';
+import { runTutorCommand } from './tutorCommand.js';
 
 const USAGE = `lm — Little Monster from the terminal
 
@@ -12,6 +13,11 @@ Usage:
       --fast) and shows the captions live: the provisional line is rewritten, finals are kept.
   lm transcribe <audio-file> [--format txt|vtt|srt|json] [--course ID]
       Uploads the recording, waits for its transcription job and prints the transcript.
+  lm tutor --course ID ["question"] [--upload FILE]... [--conversation ID]
+      Asks the course's tutor: one question, or a chat in the terminal without one (answers
+      streamed, sources after). --upload adds notes (txt, md, pdf; lecturers) first.
+  lm tutor --course ID --audio <audio-file> [--out answer.wav]
+      Asks by voice; prints the answer and its sources and saves the spoken answer as WAV.
 
 Common options:
   --url URL          the platform (default $LM_URL or http://127.0.0.1:8080)
@@ -35,6 +41,10 @@ async function main(argv: string[]): Promise<number> {
       course: { type: 'string' },
       format: { type: 'string', default: 'txt' },
       'no-timestamps': { type: 'boolean', default: false },
+      audio: { type: 'string' },
+      out: { type: 'string' },
+      upload: { type: 'string', multiple: true },
+      conversation: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -84,6 +94,26 @@ async function main(argv: string[]): Promise<number> {
         timeoutMs: 30 * 60 * 1000,
       });
       process.stdout.write(transcript.endsWith('\n') ? transcript : `${transcript}\n`);
+      return 0;
+    }
+    case 'tutor': {
+      const courseId = values.course ?? process.env.LM_COURSE;
+      if (!courseId) throw new UsageError('lm tutor needs --course ID (or $LM_COURSE)');
+      const client = await connect(connectOptions);
+      const result = await runTutorCommand(
+        {
+          client,
+          courseId,
+          ...(values.conversation ? { conversationId: values.conversation } : {}),
+          ...(values.upload ? { upload: values.upload } : {}),
+          ...(file ? { question: file } : {}),
+          ...(values.audio ? { audio: values.audio } : {}),
+          ...(values.out ? { out: values.out } : {}),
+        },
+        { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+      );
+      if (result.conversationId)
+        process.stderr.write(`conversation ${result.conversationId} (--conversation to go on)\n`);
       return 0;
     }
     default:

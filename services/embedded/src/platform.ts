@@ -38,6 +38,7 @@ import {
   WhisperWordRecognizer,
 } from '@lm/transcriber';
 import { embeddedConfigSchema } from './config.js';
+import { startTutoring } from './tutoring.js';
 
 export interface EmbeddedPlatform {
   url: string;
@@ -211,7 +212,11 @@ export async function startEmbeddedPlatform(options: {
         },
       ],
     });
+    // Materials, tutor and speech: models loaded, voice tutoring on the bus (tutoring.ts).
+    const tutoring = await startTutoring({ db, bus, env, dataDir: config.LM_DATA_DIR, logger });
+    closers.push({ name: 'tutoring', close: () => tutoring.close() });
     registerPlatformRoutes(gateway, {
+      ...tutoring.routes,
       logger,
       identity,
       sessions,

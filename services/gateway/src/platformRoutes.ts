@@ -3,6 +3,7 @@ import { AppError, type Logger, type Principal } from '@lm/kit';
 import type { Identity } from '@lm/identity';
 import type { RecordingJobs } from '@lm/jobs';
 import type { TranscriptStore } from '@lm/library';
+import type { MaterialLibrary } from '@lm/library';
 import type { AudioChunk } from '@lm/proto/audio/v1/audio';
 import { registerIdentityRoutes } from './auth/identityRoutes.js';
 import type { CaptionFanout } from './captions/CaptionFanout.js';
@@ -10,6 +11,10 @@ import { registerCaptionRoutes } from './captions/captionRoutes.js';
 import type { CaptionView } from './captions/messages.js';
 import type { Gateway } from './Gateway.js';
 import { registerIngestRoutes } from './ingest/ingestRoutes.js';
+import { indexEndedLecture } from './materials/indexEndedLecture.js';
+import { registerMaterialRoutes, type MaterialLibraryPort } from './materials/materialRoutes.js';
+import { registerSpeechRoutes, type SpeechPort } from './speech/speechRoutes.js';
+import { registerTutorRoutes, type TutorPort, type VoiceTutorPort } from './tutor/tutorRoutes.js';
 import { registerRecordingRoutes } from './recordings/recordingRoutes.js';
 import { registerRtcRoutes, type MediaSignalingPort } from './rtc/rtcRoutes.js';
 import { SessionPolicy, type CourseMembership } from './sessions/SessionPolicy.js';
@@ -33,6 +38,12 @@ export interface PlatformRouteDeps {
   recordings?: RecordingJobs | undefined;
   /** The built web app (clients/web/dist); served under /app/ when it has been built. */
   webDistDir?: string | undefined;
+  /** Course materials and search; without it those routes are absent and lectures are not indexed. */
+  library?: (MaterialLibraryPort & Pick<MaterialLibrary, 'indexTranscript'>) | undefined;
+  /** Text tutoring (and voice tutoring when `voice` is given too). */
+  tutor?: { tutor: TutorPort; voice?: VoiceTutorPort | undefined } | undefined;
+  /** Voices and the plain synthesize API. */
+  speech?: SpeechPort | undefined;
 }
 
 /** Course questions answered by the identity package's AccessPolicy. */
@@ -70,6 +81,13 @@ export function registerPlatformRoutes(gateway: Gateway, deps: PlatformRouteDeps
       onEnded: async (session) => {
         deps.fanout.end(session.id);
         await deps.onSessionEnded?.(session);
+        if (session.kind === 'tutoring') await deps.tutor?.voice?.voice.endSession(session.id);
+        if (deps.library)
+          void indexEndedLecture(session, {
+            library: deps.library,
+            transcripts: deps.transcripts,
+            logger: deps.logger,
+          });
       },
     });
 
@@ -103,6 +121,23 @@ export function registerPlatformRoutes(gateway: Gateway, deps: PlatformRouteDeps
         authenticate,
       });
     }
+
+    if (deps.library)
+      registerMaterialRoutes(app, {
+        library: deps.library,
+        access: deps.identity.policy,
+        authenticate,
+      });
+    if (deps.tutor)
+      registerTutorRoutes(app, {
+        tutor: deps.tutor.tutor,
+        voice: deps.tutor.voice,
+        sessions: deps.sessions,
+        access: deps.identity.policy,
+        logger: deps.logger,
+        authenticate,
+      });
+    if (deps.speech) registerSpeechRoutes(app, { speech: deps.speech, authenticate });
 
     const media = deps.media;
     if (media) {

@@ -1,0 +1,120 @@
+import { join } from 'node:path';
+import type { Db } from '@lm/db';
+import type { PlatformRouteDeps } from '@lm/gateway';
+import { loadConfig, type Logger } from '@lm/kit';
+import { MaterialLibrary, createVectorStore, libraryDb } from '@lm/library';
+import { SentenceEmbedder } from '@lm/models';
+import { PiperSynthesizer, ReplySpeaker, SpeechService, speechConfigSchema } from '@lm/speech';
+import { speechAudioTopic, tutorRepliesTopic, type Bus } from '@lm/streams';
+import {
+  ConversationStore,
+  TutorService,
+  VoiceTutor,
+  createLlm,
+  tutorConfigSchema,
+  tutorDb,
+} from '@lm/tutor';
+
+/**
+ * The materials library, the tutor (text and voice) and the speech service in the embedded
+ * process, each built as its own main would build it. The returned `routes` are the gateway's
+ * `library`, `tutor` and `speech` dependencies.
+ */
+export async function startTutoring(options: {
+  db: Db;
+  bus: Bus;
+  env: NodeJS.ProcessEnv;
+  dataDir: string;
+  logger: Logger;
+}): Promise<{
+  routes: Pick<PlatformRouteDeps, 'library' | 'tutor' | 'speech'>;
+  close(): Promise<void>;
+}> {
+  const { db, bus, env, logger } = options;
+  const tutorConfig = loadConfig(tutorConfigSchema, env);
+  const speechConfig = loadConfig(speechConfigSchema, env);
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const c of closers.reverse()) {
+      try {
+        await c();
+      } catch (error) {
+        logger.error({ err: error, component: 'tutoring' }, 'close failed');
+      }
+    }
+  };
+  try {
+    const vectors = await createVectorStore({
+      qdrantUrl: tutorConfig.QDRANT_URL,
+      qdrantApiKey: tutorConfig.QDRANT_API_KEY,
+      qdrantCollection: tutorConfig.QDRANT_COLLECTION,
+      pglite: db.pglite,
+      dataDir: join(options.dataDir, 'vectors'),
+    });
+    closers.push(() => vectors.close());
+    const embedder = await SentenceEmbedder.load();
+    closers.push(() => embedder.close());
+    const library = new MaterialLibrary({
+      db: libraryDb(db.kysely),
+      vectors,
+      embedder,
+      logger: logger.child({ component: 'library' }),
+    });
+    await library.init();
+
+    const store = new ConversationStore(tutorDb(db.kysely));
+    const llm = createLlm({
+      ollamaUrl: tutorConfig.OLLAMA_URL,
+      ollamaModel: tutorConfig.OLLAMA_MODEL,
+      embedder,
+      logger,
+    });
+    const tutor = new TutorService({
+      store,
+      retriever: library,
+      llm,
+      logger: logger.child({ component: 'tutor' }),
+    });
+    const voice = new VoiceTutor({
+      bus,
+      tutor,
+      store,
+      logger: logger.child({ component: 'voice-tutor' }),
+      endOfTurn: { unfinishedGraceMs: tutorConfig.TUTOR_TURN_GRACE_MS },
+    });
+    await voice.start();
+    closers.push(() => voice.stop());
+
+    const synthesizer = new PiperSynthesizer(speechConfig.SPEECH_VOICE);
+    closers.push(() => synthesizer.close());
+    await synthesizer.warm();
+    const speaker = new ReplySpeaker({
+      bus,
+      synthesizer,
+      logger: logger.child({ component: 'speech' }),
+      voiceId: speechConfig.SPEECH_VOICE,
+      leadMs: speechConfig.SPEECH_LEAD_MS,
+    });
+    await speaker.start();
+    closers.push(() => speaker.stop());
+
+    return {
+      routes: {
+        library,
+        tutor: {
+          tutor,
+          voice: {
+            voice,
+            tailReplies: (handler) => bus.tail(tutorRepliesTopic, handler),
+            tailSpeech: (handler) => bus.tail(speechAudioTopic, handler),
+          },
+        },
+        speech: new SpeechService(synthesizer),
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
