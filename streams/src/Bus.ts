@@ -20,7 +20,8 @@ export interface Delivery {
 }
 
 /**
- * Handles one message. Resolving acknowledges it (its offset is committed afterwards); throwing
+ * Handles one message. Resolving acknowledges it (its offset is committed afterwards, unless the
+ * subscription holds commits back: SubscribeOptions.holdBack); throwing
  * an error with `retryable: true` retries it with backoff, any other error dead-letters it.
  */
 export type MessageHandler<T> = (value: T, delivery: Delivery) => void | Promise<void>;
@@ -51,6 +52,37 @@ export interface DedupeOptions {
   store?: ProcessedStore;
 }
 
+/**
+ * Commit hold-back, for a subscriber whose state spans many messages and is lost with its process
+ * (the transcriber's unfinished utterance). Normally a message's offset is committed once its
+ * handler resolves; with a hold-back the group's committed offset on a partition advances only
+ * to the lowest offset the subscriber still needs, so whoever owns the partition next (the same
+ * service restarted after a crash, or another replica) reads again from there and rebuilds the
+ * state. Messages before it are committed as usual.
+ *
+ * Both buses ask `neededFrom` whenever they commit: after each handled message (Kafka: at most
+ * once per `commitIntervalMs`), every `commitIntervalMs` in between (so a need that ends outside
+ * a handler, e.g. when a decode finishes, is committed without waiting for the next message), and
+ * on a graceful close or rebalance. A crash loses at most the last interval's progress: the
+ * next owner then re-reads a little more, never less.
+ */
+export interface CommitHoldBack {
+  /**
+   * The lowest offset (decimal string, as in `Delivery.offset`) of a message on `partition` that
+   * this subscriber still needs, or undefined when it needs none of the messages it has handled.
+   * Must be synchronous and cheap; it may be called while a handler runs.
+   */
+  neededFrom(partition: number): string | undefined;
+  /**
+   * Called with this member's partitions whenever the group assigns them (first join and every
+   * rebalance): state kept for partitions no longer in the list belongs to another member now,
+   * which re-reads it from the held-back offset.
+   */
+  assigned?(partitions: readonly number[]): void;
+  /** How often held-back commits are brought up to date between messages (default 1000 ms). */
+  commitIntervalMs?: number;
+}
+
 export interface SubscribeOptions {
   /** Consumer group: members of one group share the partitions; each group gets every message. */
   group: string;
@@ -62,7 +94,13 @@ export interface SubscribeOptions {
   /** Partitions this member processes at the same time; one partition is always sequential. */
   concurrency?: number;
   retry?: RetryOptions;
+  /**
+   * A durable `store` cannot be combined with `holdBack`: held-back messages must be handled again
+   * by the next owner, which the store would skip as done.
+   */
   dedupe?: DedupeOptions;
+  /** Keep the committed offsets behind messages the handler still needs (see CommitHoldBack). */
+  holdBack?: CommitHoldBack;
 }
 
 export interface TailOptions {
@@ -95,7 +133,8 @@ export interface Subscription {
   stats(): SubscriptionStats;
   /**
    * Graceful stop: no new messages are taken, handlers in flight finish, their offsets are
-   * committed, then the member leaves its group (its partitions move to the others).
+   * committed (no further than a hold-back allows), then the member leaves its group (its
+   * partitions move to the others).
    */
   close(): Promise<void>;
 }
@@ -103,7 +142,8 @@ export interface Subscription {
 /**
  * The event bus. KafkaBus and MemoryBus implement it with the same semantics: per-key order,
  * partitions, consumer groups with committed offsets, at-least-once delivery with dedupe by
- * message id, dead-letter topics.
+ * message id, dead-letter topics, and commit hold-back for subscribers with state that spans
+ * messages (a restarted consumer re-reads what its predecessor had not finished with).
  */
 export interface Bus {
   readonly kind: 'kafka' | 'memory';

@@ -1,5 +1,6 @@
 export type {
   Bus,
+  CommitHoldBack,
   DedupeOptions,
   Delivery,
   MessageHandler,

@@ -13,6 +13,12 @@ import {
   type Bus,
   type Delivery,
 } from '../src/index.js';
+import {
+  HOLD_COMMIT_INTERVAL_MS,
+  HoldingHandler,
+  RELEASE_LATER_MS,
+  keysOnDistinctPartitions,
+} from './support/HoldingHandler.js';
 import { SinkFile } from './support/SinkFile.js';
 import {
   interleavedEvents,
@@ -30,8 +36,12 @@ export interface DoomedConsumerArgs {
   group: string;
   partitions: number;
   sink: SinkFile;
-  /** The consumer handles this many messages, then hangs in the handler of the last one. */
-  hangAfter: number;
+  /**
+   * `hang`: the consumer records each message in the sink and hangs in the handler of message
+   * number `after`. `hold`: a HoldingHandler (records each message, holds commits back as the
+   * events' notes say) that never hangs.
+   */
+  behaviour: { kind: 'hang'; after: number } | { kind: 'hold' };
 }
 
 export interface BusContractHarness {
@@ -43,6 +53,8 @@ export interface BusContractHarness {
   deliveryTimeoutMs: number;
   /** How long to watch that something does NOT arrive. */
   quietMs: number;
+  /** A handler this slow must not cost the member its partitions (Kafka: > session timeout). */
+  longHandlerMs: number;
 }
 
 /** Collects what a handler saw. */
@@ -290,7 +302,7 @@ export function busContract(name: string, harness: BusContractHarness): void {
         group: 'transcriber',
         partitions,
         sink,
-        hangAfter: 12,
+        behaviour: { kind: 'hang', after: 12 },
       });
       await waitFor(
         'the doomed consumer to handle 12',
@@ -508,6 +520,148 @@ export function busContract(name: string, harness: BusContractHarness): void {
       );
       await sleep(harness.quietMs);
       expect(next.items.map((i) => i.value.seq)).toEqual([2, 3, 4]);
+    });
+
+    it('holds commits back: after a graceful close the next member re-reads from the oldest needed message', async () => {
+      const bus = newBus();
+      const topic = testTopic(3);
+      const [held, released, free] = keysOnDistinctPartitions('k', 3, (k) => partitionForKey(k, 3));
+      const handled: string[] = [];
+      const holding = new HoldingHandler((id) => handled.push(id));
+      const sub = await bus.subscribe(
+        topic,
+        { group: 'stateful', holdBack: holding.holdBack },
+        holding.handler,
+      );
+      const events: TestEvent[] = [
+        { key: held!, seq: 0 },
+        { key: released!, seq: 0, note: 'hold' },
+        { key: free!, seq: 0 },
+        { key: held!, seq: 1, note: 'hold' },
+        { key: released!, seq: 1 },
+        { key: free!, seq: 1 },
+        { key: held!, seq: 2 },
+        { key: released!, seq: 2, note: 'release' },
+        { key: free!, seq: 2 },
+        { key: held!, seq: 3 },
+      ];
+      await bus.publish(topic, events);
+      await waitFor(
+        'every event handled',
+        () => handled.length,
+        (n) => n >= events.length,
+        T,
+      );
+      // One member owns every partition, and was told so.
+      expect(holding.assignments.at(-1)).toEqual([0, 1, 2]);
+      await sub.close();
+
+      // A new member (a restarted service) starts where the group committed.
+      const again = new Received<TestEvent>();
+      await bus.subscribe(topic, { group: 'stateful', fromBeginning: true }, again.handler);
+      await waitFor(
+        'the held-back messages',
+        () => again.items.length,
+        (n) => n >= 3,
+        T,
+      );
+      await sleep(harness.quietMs);
+      // Only the key still holding, from its oldest needed message on, in order.
+      expect(again.ids).toEqual([`${held}/1`, `${held}/2`, `${held}/3`]);
+    });
+
+    it('holds commits back across a crash: the restarted consumer re-receives exactly the held messages', async () => {
+      const bus = newBus();
+      const partitions = 3;
+      const topic = testTopic(partitions);
+      await bus.ensureTopics([topic]);
+      const [held, later, free] = keysOnDistinctPartitions('s', 3, (k) =>
+        partitionForKey(k, partitions),
+      );
+      const first: TestEvent[] = [
+        { key: held!, seq: 0 },
+        { key: later!, seq: 0, note: 'hold' },
+        { key: free!, seq: 0 },
+        { key: held!, seq: 1, note: 'hold' },
+        // Released outside any handler, with no message after it on its partition: only the
+        // bus's periodic commit can move that partition on before the crash.
+        { key: later!, seq: 1, note: 'release-later' },
+        { key: free!, seq: 1 },
+        { key: held!, seq: 2 },
+        { key: free!, seq: 2 },
+      ];
+      await bus.publish(topic, first);
+      const sink = new SinkFile(join(scratch, `${prefix}held-sink.txt`));
+      const doomed = await harness.startDoomedConsumer({
+        bus,
+        prefix,
+        group: 'stateful',
+        partitions,
+        sink,
+        behaviour: { kind: 'hold' },
+      });
+      await waitFor(
+        'the doomed consumer to handle every message',
+        () => sink.lines().length,
+        (n) => n >= first.length,
+        T,
+      );
+      // Time for the late release and a few commit intervals, then the process dies (SIGKILL).
+      await sleep(RELEASE_LATER_MS + 5 * HOLD_COMMIT_INTERVAL_MS);
+      await doomed.kill();
+
+      const second: TestEvent[] = [
+        { key: held!, seq: 3 },
+        { key: later!, seq: 2 },
+        { key: free!, seq: 3 },
+      ];
+      await bus.publish(topic, second);
+      const restarted = new Received<TestEvent>();
+      await bus.subscribe(topic, { group: 'stateful', fromBeginning: true }, restarted.handler);
+      await waitFor(
+        'the held-back and the new messages',
+        () => restarted.items.length,
+        (n) => n >= 5,
+        T + 30_000,
+      );
+      await sleep(harness.quietMs);
+      expect(sorted(sink.lines())).toEqual(sorted(first.map(testEventId)));
+      expect(sorted(restarted.ids)).toEqual(
+        sorted([`${held}/1`, `${held}/2`, `${held}/3`, `${later}/2`, `${free}/3`]),
+      );
+    });
+
+    it('refuses a hold-back together with a durable dedupe store', async () => {
+      const bus = newBus();
+      const holding = new HoldingHandler();
+      const sink = new SinkFile(join(scratch, `${prefix}refused.txt`));
+      await expect(
+        bus.subscribe(
+          testTopic(1),
+          { group: 'g', holdBack: holding.holdBack, dedupe: { store: sink } },
+          holding.handler,
+        ),
+      ).rejects.toMatchObject({ code: 'invalid_options' });
+    });
+
+    it('keeps its partitions while a handler runs long: nothing is redelivered', async () => {
+      const bus = newBus();
+      const topic = testTopic(1);
+      const seen: number[] = [];
+      const sub = await bus.subscribe(topic, { group: 'slow-handler' }, async (event) => {
+        seen.push(event.seq);
+        if (event.seq === 0) await sleep(harness.longHandlerMs);
+      });
+      await bus.publish(topic, interleavedEvents(['k'], 3));
+      await waitFor(
+        'all three',
+        () => seen.length,
+        (n) => n >= 3,
+        T + harness.longHandlerMs,
+      );
+      await sleep(harness.quietMs);
+      expect(seen).toEqual([0, 1, 2]);
+      expect(sub.stats()).toMatchObject({ received: 3, handled: 3, duplicates: 0 });
     });
 
     it('tails: each tail sees every new message from every partition, without touching groups', async () => {

@@ -39,7 +39,7 @@ busContract('KafkaBus', {
       logger,
     }),
   // A real crash: a consumer in a child process, killed with SIGKILL while a handler runs.
-  startDoomedConsumer: async ({ prefix, group, partitions, sink, hangAfter }) => {
+  startDoomedConsumer: async ({ prefix, group, partitions, sink, behaviour }) => {
     const child = spawn(process.execPath, ['--import', 'tsx', doomedScript], {
       env: {
         ...process.env,
@@ -47,7 +47,9 @@ busContract('KafkaBus', {
         LM_TOPIC_PREFIX: prefix,
         DOOMED_GROUP: group,
         DOOMED_SINK: sink.path,
-        DOOMED_HANG_AFTER: String(hangAfter),
+        ...(behaviour.kind === 'hang'
+          ? { DOOMED_HANG_AFTER: String(behaviour.after) }
+          : { DOOMED_HOLD_BACK: '1' }),
         DOOMED_PARTITIONS: String(partitions),
         DOOMED_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
       },
@@ -73,6 +75,9 @@ busContract('KafkaBus', {
   },
   deliveryTimeoutMs: 30_000,
   quietMs: 1_500,
+  // Longer than the session timeout: without heartbeats during the handler the member would be
+  // dropped from the group and the message redelivered.
+  longHandlerMs: SESSION_TIMEOUT_MS + 2_500,
 });
 
 async function assertReachable(broker: string): Promise<void> {

@@ -40,6 +40,8 @@ export interface TranscriberCheckpointsTable {
   next_segment_index: number;
   finalised_until_ms: number;
   ended: boolean;
+  /** JSON of the finals written ahead of their publish (TranscriptSegment.toJSON); null: none. */
+  pending_finals: ColumnType<unknown[] | null, string | null | undefined, string | null>;
   updated_at: Timestamp;
 }
 

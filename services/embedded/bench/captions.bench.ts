@@ -4,17 +4,10 @@
 // WER, CPU and memory per concurrency level. Without --url it starts the embedded platform
 // in this process (so CPU and memory include the platform).
 import { parseArgs } from 'node:util';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  LECTURE_PASSAGES,
-  SPEAKERS,
-  normaliseWords,
-  synthesizeSpeech,
-  wordErrorRate,
-} from '@lm/audio/testing';
+import { lectureRecording, normaliseWords, wordErrorRate } from '@lm/audio/testing';
 import { GatewayClient, runCaption, type CaptionRunResult } from '@lm/cli';
 import { createLogger } from '@lm/kit';
 import { startEmbeddedPlatform } from '../src/platform.js';
@@ -28,30 +21,6 @@ const { values } = parseArgs({
 });
 const levels = values.streams.split(',').map(Number);
 const targetSeconds = Number(values.seconds);
-
-/** A recording of about `targetSeconds`: passages read by one speaker with pauses between them. */
-function recording(index: number): { path: string; text: string } {
-  const speaker = SPEAKERS[index % SPEAKERS.length] ?? SPEAKERS[0];
-  const dir = mkdtempSync(join(tmpdir(), 'lm-bench-'));
-  const parts: string[] = [];
-  const texts: string[] = [];
-  let seconds = 0;
-  for (let i = 0; seconds < targetSeconds; i++) {
-    const text = LECTURE_PASSAGES[(index + i) % LECTURE_PASSAGES.length] ?? '';
-    const fixture = synthesizeSpeech(text, {
-      voice: speaker.voice,
-      speed: Math.min(speaker.speed, 150),
-    });
-    parts.push(fixture.path);
-    texts.push(text);
-    seconds += fixture.durationMs / 1000 + 0.8;
-  }
-  const path = join(dir, `stream-${index}.wav`);
-  const pause = join(dir, 'pause.wav');
-  execFileSync('sox', ['-n', '-r', '16000', '-c', '1', '-b', '16', pause, 'trim', '0', '0.8']);
-  execFileSync('sox', [...parts.flatMap((p) => [p, pause]), path]);
-  return { path, text: texts.join(' ') };
-}
 
 function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;
@@ -99,7 +68,9 @@ const platform = values.url
       },
     });
 const url = values.url ?? platform?.url ?? '';
-const recordings = Array.from({ length: Math.max(...levels) }, (_, i) => recording(i));
+const recordings = Array.from({ length: Math.max(...levels) }, (_, i) =>
+  lectureRecording(i, targetSeconds),
+);
 const sink = { write: () => true, isTTY: false };
 
 console.log(

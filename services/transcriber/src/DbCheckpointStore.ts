@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '@lm/db';
+import { TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import type { CheckpointStore, StreamCheckpoint } from './SessionCheckpoints.js';
 
 /** Checkpoints in the database, so a transcriber on another pod or after a crash resumes a stream. */
@@ -20,6 +21,7 @@ export class DbCheckpointStore implements CheckpointStore {
           nextSegmentIndex: row.next_segment_index,
           finalisedUntilMs: row.finalised_until_ms,
           ended: row.ended,
+          pendingFinals: (row.pending_finals ?? []).map((json) => TranscriptSegment.fromJSON(json)),
         }
       : undefined;
   }
@@ -42,6 +44,7 @@ export class DbCheckpointStore implements CheckpointStore {
         next_segment_index: c.nextSegmentIndex,
         finalised_until_ms: Math.round(c.finalisedUntilMs),
         ended: c.ended,
+        pending_finals: JSON.stringify(c.pendingFinals.map((s) => TranscriptSegment.toJSON(s))),
         updated_at: new Date(),
       })
       .onConflict((oc) =>
@@ -50,6 +53,7 @@ export class DbCheckpointStore implements CheckpointStore {
           next_segment_index: sql`greatest(transcriber_checkpoints.next_segment_index, excluded.next_segment_index)`,
           finalised_until_ms: sql`greatest(transcriber_checkpoints.finalised_until_ms, excluded.finalised_until_ms)`,
           ended: sql`transcriber_checkpoints.ended or excluded.ended`,
+          pending_finals: sql`case when excluded.next_segment_index >= transcriber_checkpoints.next_segment_index then excluded.pending_finals else transcriber_checkpoints.pending_finals end`,
           updated_at: sql`excluded.updated_at`,
         }),
       )

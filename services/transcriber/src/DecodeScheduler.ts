@@ -3,6 +3,34 @@ import type { Logger } from '@lm/kit';
 import type { Recognizer } from './ports.js';
 import type { StreamTranscriber } from './StreamTranscriber.js';
 
+export interface DecodeChoice {
+  stream: StreamTranscriber;
+  kind: 'partial' | 'final';
+}
+
+/**
+ * Which stream decodes next: finals before partials (a final ends an utterance and frees its
+ * buffer), then the stream that has waited longest since its last decode.
+ */
+export function pickNextDecode(
+  streams: Iterable<StreamTranscriber>,
+  now = Date.now(),
+): DecodeChoice | undefined {
+  let best: DecodeChoice | undefined;
+  for (const stream of streams) {
+    const kind = stream.wants(now);
+    if (!kind) continue;
+    if (
+      !best ||
+      (kind === 'final' && best.kind === 'partial') ||
+      (kind === best.kind && stream.lastServedAt < best.stream.lastServedAt)
+    ) {
+      best = { stream, kind };
+    }
+  }
+  return best;
+}
+
 export interface DecodeStats {
   decodes: { partial: number; final: number };
   failures: number;
@@ -77,20 +105,8 @@ export class DecodeScheduler {
     this.closed = true;
   }
 
-  private pick(): { stream: StreamTranscriber; kind: 'partial' | 'final' } | undefined {
-    let best: { stream: StreamTranscriber; kind: 'partial' | 'final' } | undefined;
-    for (const stream of this.streams) {
-      const kind = stream.wants();
-      if (!kind) continue;
-      if (
-        !best ||
-        (kind === 'final' && best.kind === 'partial') ||
-        (kind === best.kind && stream.lastServedAt < best.stream.lastServedAt)
-      ) {
-        best = { stream, kind };
-      }
-    }
-    return best;
+  private pick(): DecodeChoice | undefined {
+    return pickNextDecode(this.streams);
   }
 
   private async decode(stream: StreamTranscriber, kind: 'partial' | 'final'): Promise<void> {
@@ -99,7 +115,10 @@ export class DecodeScheduler {
     const started = performance.now();
     let segments: TranscriptSegment[];
     try {
-      const words = await this.recognizer.recognize(job.audio, { prompt: job.prompt });
+      const words = await this.recognizer.recognize(job.audio, {
+        prompt: job.prompt,
+        provisional: job.kind === 'partial',
+      });
       segments = stream.applyResult(job, words);
       this.logger.debug(
         {

@@ -1,6 +1,3 @@
-/** Tolerance for whisper's word times when telling re-decoded words from new ones. */
-const OVERLAP_TOLERANCE_MS = 250;
-
 /** A recognised word with times on the stream's clock (milliseconds). */
 export interface TimedWord {
   text: string;
@@ -10,33 +7,39 @@ export interface TimedWord {
 }
 
 /**
- * LocalAgreement-2 streaming policy: a word is committed once two successive decodes of
- * the growing audio buffer agree on it (and on everything before it). Committed words never
- * change; the rest of the newest hypothesis is provisional.
+ * LocalAgreement-2 over one utterance: every decode covers the utterance from its start, and a
+ * word is committed once two successive decodes agree on it (and on everything before it).
+ * Committed words never change; the rest of the newest hypothesis is provisional.
+ *
+ * A new decode repeats the committed words, possibly reworded ("fogals" became
+ * "photosynthesis"). They are found by aligning the committed text with the start of the new
+ * hypothesis (edit distance over normalised words), not by whisper's word times, which can be
+ * off by half a second.
  */
 export class LocalAgreement {
   private committed: TimedWord[] = [];
   private previous: TimedWord[] = [];
-  /** Stream time before which words are already committed (earlier hypothesis words are ignored). */
+  /** Stream time up to which words were committed, over all utterances. */
   private committedUntilMs = 0;
-  /** The last few committed words (normalised), kept across utterances to spot re-decoded ones. */
-  private recentTail: string[] = [];
 
-  /** Feeds a new hypothesis for the buffer; returns the words newly committed by it. */
-  update(hypothesis: readonly TimedWord[]): TimedWord[] {
+  /**
+   * Feeds a new hypothesis of the utterance; returns the words newly committed by it. Only words
+   * ending before `commitBeforeMs` may be committed (the newest audio is the least certain).
+   */
+  update(hypothesis: readonly TimedWord[], commitBeforeMs = Infinity): TimedWord[] {
     const fresh = this.afterCommitted(hypothesis);
-    const agreed = commonPrefix(this.previous, fresh);
+    let agreed = commonPrefix(this.previous, fresh);
+    const settled = agreed.findIndex((w) => w.endMs > commitBeforeMs);
+    if (settled >= 0) agreed = agreed.slice(0, settled);
     this.previous = fresh.slice(agreed.length);
-    this.accept(agreed);
-    return agreed;
+    return this.accept(agreed);
   }
 
   /** Commits every word of a last hypothesis (end of utterance: nothing more will come). */
   flush(hypothesis: readonly TimedWord[]): TimedWord[] {
     const fresh = this.afterCommitted(hypothesis);
     this.previous = [];
-    this.accept(fresh);
-    return fresh;
+    return this.accept(fresh);
   }
 
   /** Provisional words of the newest hypothesis, after the committed ones. */
@@ -48,51 +51,38 @@ export class LocalAgreement {
     return this.committedUntilMs;
   }
 
-  /** Committed words kept as context (the caller trims them as the audio buffer is trimmed). */
+  /** Words committed in the current utterance. */
   get committedWords(): readonly TimedWord[] {
     return this.committed;
   }
 
-  /** Forgets committed words ending before `ms` (their audio was dropped from the buffer). */
-  forgetBefore(ms: number): void {
-    this.committed = this.committed.filter((w) => w.endMs > ms);
-  }
-
-  /** A resumed stream: words ending before `ms` were emitted before the restart. */
-  resumeAfter(ms: number): void {
-    this.committedUntilMs = Math.max(this.committedUntilMs, ms);
-  }
-
-  /** Starts over for a new utterance; committed time is kept so nothing is emitted twice. */
+  /** Starts a new utterance (whose audio does not overlap the last one's). */
   reset(): void {
     this.committed = [];
     this.previous = [];
   }
 
-  /**
-   * Drops hypothesis words that repeat what is committed (each decode sees the committed audio
-   * again). Word times from whisper are approximate, so: keep words ending after the committed
-   * end (minus a tolerance), then remove an n-gram at their start that repeats the committed tail.
-   */
+  /** The hypothesis words after those already committed in this utterance. */
   private afterCommitted(hypothesis: readonly TimedWord[]): TimedWord[] {
     const words = hypothesis.filter((w) => normalise(w.text) !== '');
-    if (this.committedUntilMs === 0) return words;
-    const candidates = words.filter((w) => w.endMs > this.committedUntilMs - OVERLAP_TOLERANCE_MS);
-    const tail = this.recentTail;
-    for (let n = Math.min(5, tail.length, candidates.length); n > 0; n--) {
-      const head = candidates.slice(0, n).map((w) => normalise(w.text));
-      const end = tail.slice(-n);
-      if (head.every((t, i) => t === end[i])) return candidates.slice(n);
-    }
-    return candidates;
+    if (this.committed.length === 0) return words;
+    return words.slice(alignedPrefixLength(this.committed, words));
   }
 
-  private accept(words: TimedWord[]): void {
-    if (words.length === 0) return;
-    this.committed.push(...words);
-    this.recentTail = [...this.recentTail, ...words.map((w) => normalise(w.text))].slice(-5);
-    const last = words[words.length - 1];
-    if (last) this.committedUntilMs = Math.max(this.committedUntilMs, last.endMs);
+  /**
+   * Commits words, returning them as committed: never starting before the previous committed
+   * word ends, because whisper times the same word differently from one decode to the next and a
+   * stream's finals must not overlap in time.
+   */
+  private accept(words: TimedWord[]): TimedWord[] {
+    const accepted = words.map((w) => {
+      const startMs = Math.max(w.startMs, this.committedUntilMs);
+      const word = { ...w, startMs, endMs: Math.max(w.endMs, startMs) };
+      this.committedUntilMs = word.endMs;
+      return word;
+    });
+    this.committed.push(...accepted);
+    return accepted;
   }
 }
 
@@ -113,4 +103,40 @@ function commonPrefix(a: readonly TimedWord[], b: readonly TimedWord[]): TimedWo
     out.push(y);
   }
   return out;
+}
+
+/**
+ * How many leading words of `hypothesis` restate `committed`: the prefix length with the least
+ * word edit distance to the committed words. Ties go to the prefix whose last word ends nearest
+ * the last committed word (whisper sometimes merges or splits a word).
+ */
+export function alignedPrefixLength(
+  committed: readonly TimedWord[],
+  hypothesis: readonly TimedWord[],
+): number {
+  const a = committed.map((w) => normalise(w.text));
+  const b = hypothesis.map((w) => normalise(w.text));
+  // row[j]: edit distance between a[0..i) and b[0..j).
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitute = (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      next[j] = Math.min(substitute, (row[j] ?? 0) + 1, (next[j - 1] ?? 0) + 1);
+    }
+    row = next;
+  }
+  // Where the committed words would end if the first k hypothesis words restate them.
+  const lastEnd = committed[committed.length - 1]?.endMs ?? 0;
+  const boundaryGap = (k: number) =>
+    Math.abs(
+      (k === 0 ? (hypothesis[0]?.startMs ?? lastEnd) : (hypothesis[k - 1]?.endMs ?? 0)) - lastEnd,
+    );
+  let best = 0;
+  for (let j = 1; j <= b.length; j++) {
+    const cost = row[j] ?? Infinity;
+    const bestCost = row[best] ?? Infinity;
+    if (cost < bestCost || (cost === bestCost && boundaryGap(j) < boundaryGap(best))) best = j;
+  }
+  return best;
 }

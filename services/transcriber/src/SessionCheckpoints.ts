@@ -1,6 +1,11 @@
+import type { TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
+
 /**
  * What a transcriber must remember about a stream to resume it after a restart without losing
- * or repeating finals: the session's next segment number, and how far the stream's finals reach.
+ * or repeating finals: the session's next segment number, how far the stream's finals reach, and
+ * the finals it decided last, written before they are published (a write-ahead): a restarted
+ * transcriber publishes those again with the same ids (consumers deduplicate by id) instead of
+ * deciding them anew from re-read audio, possibly with other words.
  */
 export interface StreamCheckpoint {
   sessionId: string;
@@ -11,12 +16,15 @@ export interface StreamCheckpoint {
   finalisedUntilMs: number;
   /** The stream ended and was fully finalised. */
   ended: boolean;
+  /** The finals (and end marker) saved just before publishing them; maybe never published. */
+  pendingFinals: TranscriptSegment[];
 }
 
 export interface CheckpointStore {
   load(sessionId: string, streamId: string): Promise<StreamCheckpoint | undefined>;
   /** The highest segment index used by any stream of the session, plus one (0 for a new session). */
   nextSegmentIndex(sessionId: string): Promise<number>;
+  /** Never moves a stream backwards: a save older than the stored one changes nothing. */
   save(checkpoint: StreamCheckpoint): Promise<void>;
 }
 
@@ -25,7 +33,8 @@ export class MemoryCheckpointStore implements CheckpointStore {
   private readonly streams = new Map<string, StreamCheckpoint>();
 
   load(sessionId: string, streamId: string): Promise<StreamCheckpoint | undefined> {
-    return Promise.resolve(this.streams.get(`${sessionId}/${streamId}`));
+    const stored = this.streams.get(`${sessionId}/${streamId}`);
+    return Promise.resolve(stored && { ...stored, pendingFinals: [...stored.pendingFinals] });
   }
 
   nextSegmentIndex(sessionId: string): Promise<number> {
@@ -36,7 +45,16 @@ export class MemoryCheckpointStore implements CheckpointStore {
   }
 
   save(checkpoint: StreamCheckpoint): Promise<void> {
-    this.streams.set(`${checkpoint.sessionId}/${checkpoint.streamId}`, { ...checkpoint });
+    const key = `${checkpoint.sessionId}/${checkpoint.streamId}`;
+    const stored = this.streams.get(key);
+    const newer = !stored || checkpoint.nextSegmentIndex >= stored.nextSegmentIndex;
+    this.streams.set(key, {
+      ...checkpoint,
+      nextSegmentIndex: Math.max(checkpoint.nextSegmentIndex, stored?.nextSegmentIndex ?? 0),
+      finalisedUntilMs: Math.max(checkpoint.finalisedUntilMs, stored?.finalisedUntilMs ?? 0),
+      ended: checkpoint.ended || (stored?.ended ?? false),
+      pendingFinals: newer ? [...checkpoint.pendingFinals] : (stored?.pendingFinals ?? []),
+    });
     return Promise.resolve();
   }
 }

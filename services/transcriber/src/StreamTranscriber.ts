@@ -1,5 +1,6 @@
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import { LocalAgreement, type TimedWord } from './LocalAgreement.js';
+import { dropRepetitions, monotonicTimes, withinAudio } from './hypothesisFilters.js';
 import { PcmBuffer } from './PcmBuffer.js';
 import type { SpeechDetector } from './ports.js';
 
@@ -8,16 +9,24 @@ export interface StreamPolicy {
   speechThreshold: number;
   /** Probability below which a frame counts towards the end-of-speech silence. */
   silenceThreshold: number;
-  /** Silence that ends an utterance. */
+  /** Silence that ends the speaker's turn (the final then carries end_of_turn). */
   endSilenceMs: number;
+  /** A shorter pause (a comma, a breath) that ends an utterance once it is `softEndAfterMs` long. */
+  softEndSilenceMs: number;
+  /** Utterance length from which a short pause ends it: short utterances decode fast. */
+  softEndAfterMs: number;
+  /** Longest utterance: past it, it is cut at its quietest recent frame. */
+  maxUtteranceMs: number;
   /** Audio kept before the first speech frame, so word onsets are not clipped. */
   prerollMs: number;
   /** New audio needed before another partial decode. */
   minDecodeStepMs: number;
-  /** Longest buffer decoded; past it the buffer is trimmed at the committed words. */
-  maxBufferMs: number;
+  /** Partial decodes commit only words ending at least this long before the decoded audio's end. */
+  commitGuardMs: number;
   /** Speech shorter than this in an utterance is treated as a click, not words. */
   minSpeechMs: number;
+  /** Characters of earlier utterances given to the decoder as its prompt (0: none). */
+  promptChars: number;
   language: string;
 }
 
@@ -25,45 +34,74 @@ export const DEFAULT_STREAM_POLICY: StreamPolicy = {
   speechThreshold: 0.5,
   silenceThreshold: 0.35,
   endSilenceMs: 600,
+  softEndSilenceMs: 160,
+  softEndAfterMs: 1500,
+  maxUtteranceMs: 7000,
   prerollMs: 300,
   minDecodeStepMs: 450,
-  maxBufferMs: 12_000,
+  commitGuardMs: 0,
   minSpeechMs: 150,
+  promptChars: 0,
   language: 'en',
 };
 
 /** Audio kept after the last speech frame in a final decode. */
 const TRAILING_AUDIO_MS = 300;
+/** Where a forced cut may fall: the quietest frame in this window before the newest audio. */
+const CUT_SEARCH_MS = 2000;
+const CUT_MARGIN_MS = 200;
+/** whisper.cpp decodes nothing under a second; a shorter utterance waits for its final. */
+const MIN_PARTIAL_AUDIO_MS = 1000;
 
 export interface DecodeJob {
   kind: 'partial' | 'final';
   audio: Float32Array;
   bufferStartMs: number;
   audioEndMs: number;
+  /** A final that also ends the speaker's turn. */
+  endOfTurn: boolean;
   prompt: string;
   /** Capture time of the newest audio in the job, for latency figures. */
   capturedAtMs: number;
 }
 
+/** A final that is due: its audio ends at `cutMs`. */
+interface PendingFinal {
+  cutMs: number;
+  endOfTurn: boolean;
+}
+
 /**
- * The state of one live audio stream: VAD gating, the utterance buffer, the agreement
- * policy, and the numbering of the segments it emits. It never decodes by itself; a
- * scheduler asks it for jobs and hands back the results, so many streams share one model.
+ * The state of one live audio stream: VAD gating, utterance segmentation, the agreement policy,
+ * and the numbering of the segments it emits. It never decodes by itself; a scheduler asks it
+ * for jobs and hands back the results, so many streams share one model.
+ *
+ * Speech is cut into utterances that never overlap: at a pause (`softEndSilenceMs` once the
+ * utterance is `softEndAfterMs` long, `endSilenceMs` always) or, in speech without pauses, at the
+ * quietest frame once it reaches `maxUtteranceMs`. Every decode covers the current utterance from
+ * its start, so decodes stay short (fast) and whisper always sees whole words; partial decodes
+ * commit what two of them agree on, and the utterance's final decode commits the rest.
  */
 export class StreamTranscriber {
   private readonly buffer = new PcmBuffer();
   private readonly policy = new LocalAgreement();
+  /** VAD probability of each frame in the buffer, with its end time. */
+  private frames: { endMs: number; p: number }[] = [];
   private frameRemainder = new Float32Array(0);
   private inSpeech = false;
   private speechMs = 0;
   private silenceRunMs = 0;
-  private finalPending = false;
+  /** Stream time where the current utterance's audio starts. */
+  private utteranceStartMs = 0;
+  private pendingFinal: PendingFinal | undefined;
+  /** The last utterance ended at a short pause; a longer silence still ends the turn. */
+  private turnOpen = false;
   private ended = false;
   private lastDecodedEndMs = 0;
   private partialRevision = 0;
   private lastCapturedAtMs = 0;
   private streamTimeMs: number | undefined;
-  /** Finalised words whose audio was trimmed from the buffer: the decoder's prompt. */
+  /** Finalised words of earlier utterances: the decoder's prompt. */
   private context: string[] = [];
   private failedDecodes = 0;
   /** Stream time at the end of the latest speech frame. */
@@ -81,11 +119,7 @@ export class StreamTranscriber {
     private readonly options: StreamPolicy = DEFAULT_STREAM_POLICY,
     /** Segment numbers are per session, shared by its streams. */
     private readonly numbering: SegmentNumbering = new SegmentNumbering(),
-    /** Words ending before this stream time were already emitted as finals (a resumed stream). */
-    finalisedUntilMs = 0,
-  ) {
-    this.policy.resumeAfter(finalisedUntilMs);
-  }
+  ) {}
 
   get nextSegmentIndex(): number {
     return this.numbering.peek();
@@ -97,7 +131,7 @@ export class StreamTranscriber {
 
   /** True when nothing is buffered or pending: the stream can be forgotten after it ended. */
   get isIdle(): boolean {
-    return !this.busy && !this.finalPending && !this.inSpeech;
+    return !this.busy && !this.pendingFinal && !this.inSpeech;
   }
 
   /** Stream time up to which every word has been emitted as a final. */
@@ -107,7 +141,9 @@ export class StreamTranscriber {
 
   /** Stream time (ms) of the oldest audio still needed: a resumed consumer must re-read from here. */
   get oldestNeededMs(): number {
-    return this.inSpeech || this.finalPending ? this.buffer.startMs : this.buffer.endMs;
+    return this.inSpeech || this.pendingFinal || this.busy
+      ? this.buffer.startMs
+      : this.buffer.endMs;
   }
 
   /** Appends audio (float samples at 16 kHz) that starts at stream time `startMs`. */
@@ -116,6 +152,7 @@ export class StreamTranscriber {
     if (this.streamTimeMs === undefined) {
       this.streamTimeMs = startMs;
       this.buffer.clear(startMs);
+      this.utteranceStartMs = startMs;
     }
     this.lastCapturedAtMs = capturedAtMs || this.lastCapturedAtMs;
     const joined = concat(this.frameRemainder, samples);
@@ -126,6 +163,7 @@ export class StreamTranscriber {
       const slice = joined.subarray(offset, offset + frame);
       const p = await this.vad.probability(slice);
       this.buffer.append(slice.slice());
+      this.frames.push({ endMs: this.buffer.endMs, p });
       this.track(p, frameMs);
     }
     this.frameRemainder = joined.slice(offset);
@@ -134,17 +172,19 @@ export class StreamTranscriber {
   /** The producer ended the stream: whatever is buffered is finalised. */
   end(): void {
     this.ended = true;
-    if (this.inSpeech) this.finalPending = true;
+    if (this.inSpeech) this.endUtterance(true);
+    else if (this.turnOpen) this.requestFinal(this.utteranceStartMs, true);
     this.inSpeech = false;
   }
 
   /** What decode this stream needs now, if any. */
   wants(now = Date.now()): 'final' | 'partial' | undefined {
     if (this.busy || now < this.retryAt) return undefined;
-    if (this.finalPending) return 'final';
+    if (this.pendingFinal) return 'final';
     if (
       this.inSpeech &&
       this.speechMs >= this.options.minSpeechMs &&
+      this.buffer.endMs - this.utteranceStartMs >= MIN_PARTIAL_AUDIO_MS &&
       this.buffer.endMs - this.lastDecodedEndMs >= this.options.minDecodeStepMs
     ) {
       return 'partial';
@@ -154,23 +194,18 @@ export class StreamTranscriber {
 
   takeJob(kind: 'partial' | 'final'): DecodeJob {
     this.busy = true;
-    if (kind === 'final') this.finalPending = false;
-    this.lastDecodedEndMs = this.buffer.endMs;
+    const pending = kind === 'final' ? this.pendingFinal : undefined;
+    if (kind === 'final') this.pendingFinal = undefined;
+    else this.lastDecodedEndMs = this.buffer.endMs;
+    const endMs = pending ? Math.min(pending.cutMs, this.buffer.endMs) : this.buffer.endMs;
     return {
       kind,
-      // A final decodes up to shortly after the last speech: whisper invents words ("Bye.",
-      // "Thank you.") in trailing silence.
-      audio:
-        kind === 'final'
-          ? this.buffer
-              .toArray()
-              .subarray(0, this.samplesUntil(this.lastSpeechMs + TRAILING_AUDIO_MS))
-          : this.buffer.toArray(),
+      audio: this.buffer.toArray().subarray(0, this.samplesUntil(endMs)),
       bufferStartMs: this.buffer.startMs,
-      audioEndMs: this.buffer.endMs,
-      // Only text whose audio is no longer in the buffer: whisper tends to skip words that are
-      // both in the prompt and in the audio.
-      prompt: this.context.join(' ').slice(-200),
+      audioEndMs: endMs,
+      endOfTurn: pending?.endOfTurn ?? false,
+      prompt:
+        this.options.promptChars > 0 ? this.context.join(' ').slice(-this.options.promptChars) : '',
       capturedAtMs: this.lastCapturedAtMs,
     };
   }
@@ -184,13 +219,13 @@ export class StreamTranscriber {
     this.failedDecodes += 1;
     this.retryAt = now + 250 * 2 ** this.failedDecodes;
     if (job.kind === 'final' && this.failedDecodes < 3) {
-      this.finalPending = true;
+      this.requestFinal(job.audioEndMs, job.endOfTurn);
       return { gaveUp: false, retryInMs: this.retryAt - now };
     }
     if (job.kind === 'final') {
       this.failedDecodes = 0;
       this.policy.reset();
-      this.buffer.dropBefore(job.audioEndMs);
+      this.dropBefore(job.audioEndMs);
       return { gaveUp: true, retryInMs: 0 };
     }
     return { gaveUp: false, retryInMs: this.retryAt - now };
@@ -200,32 +235,36 @@ export class StreamTranscriber {
   applyResult(job: DecodeJob, words: readonly TimedWord[], now = Date.now()): TranscriptSegment[] {
     this.busy = false;
     this.failedDecodes = 0;
-    const timed = words.map((w) => ({
-      ...w,
-      startMs: w.startMs + job.bufferStartMs,
-      endMs: w.endMs + job.bufferStartMs,
-    }));
+    const audioMs = (job.audio.length * 1000) / PcmBuffer.SAMPLE_RATE;
+    const timed = monotonicTimes(
+      dropRepetitions(withinAudio(words, audioMs)).map((w) => ({
+        ...w,
+        startMs: w.startMs + job.bufferStartMs,
+        endMs: w.endMs + job.bufferStartMs,
+      })),
+      job.bufferStartMs,
+      job.audioEndMs,
+    );
     const out: TranscriptSegment[] = [];
-    const committed = job.kind === 'final' ? this.policy.flush(timed) : this.policy.update(timed);
-    if (committed.length > 0 || job.kind === 'final') {
-      // An utterance always ends with a final carrying end_of_turn, even when every word was
+    const committed =
+      job.kind === 'final'
+        ? this.policy.flush(timed)
+        : this.policy.update(timed, job.audioEndMs - this.options.commitGuardMs);
+    if (committed.length > 0 || job.endOfTurn) {
+      // A turn always ends with a final carrying end_of_turn, even when every word was
       // already agreed on earlier (then its text is empty: it only marks the turn's end).
-      out.push(
-        this.segment(SegmentKind.SEGMENT_KIND_FINAL, committed, job, now, job.kind === 'final'),
-      );
+      out.push(this.segment(SegmentKind.SEGMENT_KIND_FINAL, committed, job, now, job.endOfTurn));
     }
     if (job.kind === 'final') {
-      // The utterance is done: keep only audio that arrived after the job was taken.
+      // The utterance is done; the audio after its cut belongs to the next one.
       this.remember(this.policy.committedWords);
       this.policy.reset();
-      this.buffer.dropBefore(job.audioEndMs);
-      if (!this.inSpeech) this.buffer.keepLast(this.options.prerollMs);
-      this.speechMs = this.inSpeech ? this.speechMs : 0;
+      this.dropBefore(job.audioEndMs);
+      this.dropLeadingSilence();
     } else {
       const tentative = this.policy.tentative;
       if (tentative.length > 0)
         out.push(this.segment(SegmentKind.SEGMENT_KIND_PARTIAL, tentative, job, now, false));
-      this.trimIfLong();
     }
     return out;
   }
@@ -284,7 +323,7 @@ export class StreamTranscriber {
         endMs: Math.max(0, Math.round(w.endMs)),
         confidence: w.confidence,
       })),
-      startMs: Math.max(0, Math.round(first?.startMs ?? job.bufferStartMs)),
+      startMs: Math.max(0, Math.round(first?.startMs ?? job.audioEndMs)),
       endMs: Math.max(0, Math.round(last?.endMs ?? job.audioEndMs)),
       language: this.options.language,
       emittedAtMs: now,
@@ -304,44 +343,110 @@ export class StreamTranscriber {
   }
 
   private track(probability: number, frameMs: number): void {
-    if (probability >= this.options.speechThreshold) {
+    const { options } = this;
+    if (probability >= options.speechThreshold) {
       if (!this.inSpeech) {
         this.inSpeech = true;
         this.speechMs = 0;
-        // The buffer holds the pre-roll; decode timing restarts from here.
-        this.lastDecodedEndMs = this.buffer.startMs;
+        // The utterance starts with a pre-roll, but never inside the one before it.
+        this.utteranceStartMs = Math.max(
+          this.pendingFinal?.cutMs ?? this.buffer.startMs,
+          this.buffer.endMs - frameMs - options.prerollMs,
+        );
+        this.lastDecodedEndMs = this.utteranceStartMs;
+        if (!this.pendingFinal && !this.busy) this.dropBefore(this.utteranceStartMs);
       }
+      this.turnOpen = false;
       this.speechMs += frameMs;
       this.silenceRunMs = 0;
       this.lastSpeechMs = this.buffer.endMs;
+      if (this.buffer.endMs - this.utteranceStartMs >= options.maxUtteranceMs) this.forceCut();
       return;
     }
+    if (probability < options.silenceThreshold) this.silenceRunMs += frameMs;
     if (!this.inSpeech) {
+      if (this.turnOpen && this.buffer.endMs - this.lastSpeechMs >= options.endSilenceMs) {
+        // The pause after a short-pause utterance grew into the end of the turn.
+        this.turnOpen = false;
+        this.requestFinal(this.pendingFinal?.cutMs ?? this.utteranceStartMs, true);
+      }
       // Between utterances only a pre-roll is kept — unless the last utterance still waits
       // for (or is in) its final decode, which needs its audio.
-      if (!this.finalPending && !this.busy) this.buffer.keepLast(this.options.prerollMs);
+      if (!this.pendingFinal && !this.busy) this.keepPreroll();
       return;
     }
-    if (probability < this.options.silenceThreshold) this.silenceRunMs += frameMs;
-    if (this.silenceRunMs >= this.options.endSilenceMs) {
-      this.inSpeech = false;
-      this.silenceRunMs = 0;
-      if (this.speechMs >= this.options.minSpeechMs) this.finalPending = true;
-      else this.buffer.keepLast(this.options.prerollMs);
-    }
+    const utteranceMs = this.buffer.endMs - this.utteranceStartMs;
+    if (this.silenceRunMs >= options.endSilenceMs) this.endUtterance(true);
+    else if (this.silenceRunMs >= options.softEndSilenceMs && utteranceMs >= options.softEndAfterMs)
+      this.endUtterance(false);
   }
 
-  private trimIfLong(): void {
-    if (this.buffer.durationMs <= this.options.maxBufferMs) return;
-    const committedEnd = this.policy.committedEndMs;
-    if (committedEnd > this.buffer.startMs + 1000) {
-      this.buffer.dropBefore(committedEnd);
-      this.remember(this.policy.committedWords.filter((w) => w.endMs <= committedEnd));
-      this.policy.forgetBefore(committedEnd);
-    } else {
-      // Nothing agreed for a whole buffer: finalise what we have rather than grow without bound.
-      this.finalPending = true;
+  /** The speech of the current utterance ended (at a pause, or with the stream). */
+  private endUtterance(endOfTurn: boolean): void {
+    this.inSpeech = false;
+    this.silenceRunMs = 0;
+    if (this.speechMs < this.options.minSpeechMs) {
+      // A click, not words: forget it (unless an earlier utterance's final still needs the audio).
+      if (!this.pendingFinal && !this.busy) this.keepPreroll();
+      if (endOfTurn && this.turnOpen) this.requestFinal(this.utteranceStartMs, true);
+      this.turnOpen = this.turnOpen && !endOfTurn;
+      return;
     }
+    const cutMs = Math.min(this.buffer.endMs, this.lastSpeechMs + TRAILING_AUDIO_MS);
+    this.requestFinal(cutMs, endOfTurn);
+    this.turnOpen = !endOfTurn;
+    this.speechMs = 0;
+    this.utteranceStartMs = cutMs;
+  }
+
+  /** Speech without a pause reached the longest utterance: cut it at its quietest recent frame. */
+  private forceCut(): void {
+    const end = this.buffer.endMs;
+    let cut: { endMs: number; p: number } | undefined;
+    for (const frame of this.frames) {
+      if (frame.endMs < end - CUT_SEARCH_MS || frame.endMs > end - CUT_MARGIN_MS) continue;
+      if (!cut || frame.p <= cut.p) cut = frame;
+    }
+    const cutMs = cut?.endMs ?? end - CUT_MARGIN_MS;
+    this.requestFinal(cutMs, false);
+    this.utteranceStartMs = cutMs;
+    this.lastDecodedEndMs = cutMs;
+    this.speechMs = this.lastSpeechMs - cutMs;
+  }
+
+  /** Asks for a final of the audio up to `cutMs` (merged with one that is still waiting). */
+  private requestFinal(cutMs: number, endOfTurn: boolean): void {
+    const waiting = this.pendingFinal;
+    this.pendingFinal = {
+      cutMs: Math.max(cutMs, waiting?.cutMs ?? 0),
+      endOfTurn: endOfTurn || (waiting?.endOfTurn ?? false),
+    };
+  }
+
+  /** After a final: silence before the next speech (less a pre-roll) is not decoded. */
+  private dropLeadingSilence(): void {
+    const onset = this.frames.find((f) => f.p >= this.options.speechThreshold);
+    if (!onset) {
+      if (!this.inSpeech && !this.pendingFinal) this.keepPreroll();
+      return;
+    }
+    const frameMs = (this.vad.frameSize * 1000) / PcmBuffer.SAMPLE_RATE;
+    const from = onset.endMs - frameMs - this.options.prerollMs;
+    this.dropBefore(from);
+    this.utteranceStartMs = Math.max(this.utteranceStartMs, this.buffer.startMs);
+    this.lastDecodedEndMs = Math.max(this.lastDecodedEndMs, this.buffer.startMs);
+  }
+
+  private keepPreroll(): void {
+    this.dropBefore(this.buffer.endMs - this.options.prerollMs);
+  }
+
+  private dropBefore(ms: number): void {
+    this.buffer.dropBefore(ms);
+    const start = this.buffer.startMs;
+    let drop = 0;
+    while (drop < this.frames.length && (this.frames[drop]?.endMs ?? 0) <= start) drop++;
+    if (drop > 0) this.frames = this.frames.slice(drop);
   }
 }
 

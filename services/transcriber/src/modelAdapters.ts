@@ -24,10 +24,14 @@ export class WhisperWordRecognizer implements Recognizer {
     private readonly language = 'en',
   ) {}
 
-  async recognize(audio: Float32Array, options: { prompt?: string }): Promise<TimedWord[]> {
+  async recognize(
+    audio: Float32Array,
+    options: { prompt?: string; provisional?: boolean },
+  ): Promise<TimedWord[]> {
     const result = await this.whisper.recognize(audio, {
       language: this.language,
       ...(options.prompt ? { initialPrompt: options.prompt } : {}),
+      ...(options.provisional ? { noFallback: true } : {}),
     });
     return result.segments.flatMap((segment) =>
       segment.words.map((w) => ({

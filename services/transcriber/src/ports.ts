@@ -12,6 +12,11 @@ export interface SpeechDetector {
 export interface Recognizer {
   recognize(
     audio: Float32Array,
-    options: { prompt?: string; signal?: AbortSignal },
+    options: {
+      prompt?: string;
+      signal?: AbortSignal;
+      /** A partial decode: one greedy pass, no retries (its result is provisional anyway). */
+      provisional?: boolean;
+    },
   ): Promise<TimedWord[]>;
 }

@@ -40,14 +40,37 @@ describe('LocalAgreement', () => {
     expect(policy.tentative).toEqual([]);
   });
 
-  it('after reset, words before the committed time are not emitted again', () => {
+  it('finds the committed words in a new decode even when whisper rewords them', () => {
     const policy = new LocalAgreement();
-    policy.flush(hyp('first sentence here'));
-    policy.reset();
-    // A new utterance decoded from a buffer that still overlaps the old words' audio.
-    const next = [...hyp('here', 800), ...hyp('second part', 1400)];
-    policy.update(next);
-    expect(texts(policy.update(next))).toBe('second part');
+    policy.update(hyp('fogals in the'));
+    expect(texts(policy.update(hyp('fogals in the system')))).toBe('fogals in the');
+    // The next decode hears the start better and times it differently; only new words count.
+    const next = hyp('photosynthesis in the system turns light', 150);
+    expect(texts(policy.update(next))).toBe('system');
+    expect(texts(policy.tentative)).toBe('turns light');
+    expect(texts(policy.update(hyp('photosynthesis in the system turns light energy')))).toBe(
+      'turns light',
+    );
+  });
+
+  it('commits nothing ending after the guard time', () => {
+    const policy = new LocalAgreement();
+    policy.update(hyp('light energy becomes'));
+    expect(texts(policy.update(hyp('light energy becomes chemical'), 700))).toBe('light');
+    expect(texts(policy.tentative)).toBe('energy becomes chemical');
+  });
+
+  it('never commits a word that starts before the last committed word ends', () => {
+    const policy = new LocalAgreement();
+    policy.update(hyp('the mitochondria'));
+    policy.update(hyp('the mitochondria is'));
+    // The next decodes time "is" inside "mitochondria": it is committed after it instead.
+    const early = hyp('the mitochondria is often', 0).map((w, i) =>
+      i === 2 ? { ...w, startMs: 500, endMs: 700 } : w,
+    );
+    const [is] = policy.update(early);
+    expect(is?.text).toBe('is');
+    expect(is?.startMs).toBe(750); // where 'mitochondria' (400–750) ends
   });
 
   it('compares words without case or punctuation', () => {

@@ -17,6 +17,7 @@ import { silentLogger, type BusLogger } from '../BusLogger.js';
 import { HEADERS } from '../DeadLetter.js';
 import { DedupeWindow } from '../DedupeWindow.js';
 import { encodeMessages } from '../encodeMessages.js';
+import { HeldCommits } from '../HeldCommits.js';
 import { MessageProcessor } from '../MessageProcessor.js';
 import { partitionForKey } from '../partitioner.js';
 import { RetryPolicy } from '../RetryPolicy.js';
@@ -137,6 +138,7 @@ export class KafkaBus implements Bus {
     this.assertOpen();
     if (options.group === '')
       throw new BusError('invalid_group', 'a consumer group id is required');
+    const held = HeldCommits.for(options, this.logger, topic.name);
     const partitions = await this.ensureTopic(topic);
     const dlq = topic.dlq;
     const processor = new MessageProcessor<T>({
@@ -160,6 +162,7 @@ export class KafkaBus implements Bus {
       fromBeginning: options.fromBeginning ?? false,
       partitionsConsumedConcurrently: options.concurrency ?? partitions,
       processor,
+      held,
     });
   }
 
@@ -188,6 +191,7 @@ export class KafkaBus implements Bus {
       fromBeginning: false,
       partitionsConsumedConcurrently: options.concurrency ?? partitions,
       processor,
+      held: undefined,
     });
   }
 
@@ -207,6 +211,7 @@ export class KafkaBus implements Bus {
       fromBeginning: boolean;
       partitionsConsumedConcurrently: number;
       processor: MessageProcessor<T>;
+      held: HeldCommits | undefined;
     },
   ): Promise<Subscription> {
     const subscription = await KafkaSubscription.start<T>({

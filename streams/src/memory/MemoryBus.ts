@@ -13,6 +13,7 @@ import { silentLogger, type BusLogger } from '../BusLogger.js';
 import { HEADERS } from '../DeadLetter.js';
 import { DedupeWindow } from '../DedupeWindow.js';
 import { encodeMessages } from '../encodeMessages.js';
+import { HeldCommits } from '../HeldCommits.js';
 import { MessageProcessor } from '../MessageProcessor.js';
 import { partitionForKey } from '../partitioner.js';
 import { RetryPolicy } from '../RetryPolicy.js';
@@ -114,6 +115,7 @@ export class MemoryBus implements Bus {
     this.assertOpen();
     if (options.group === '')
       throw new BusError('invalid_group', 'a consumer group id is required');
+    const held = HeldCommits.for(options, this.logger, topic.name);
     const target = this.memoryTopic(topic);
     if (topic.dlq) this.memoryTopic(topic.dlq);
     const dlq = topic.dlq;
@@ -140,6 +142,7 @@ export class MemoryBus implements Bus {
       options.concurrency === undefined ? undefined : new Semaphore(options.concurrency),
       this.logger,
       (closed) => this.subscriptions.delete(closed),
+      held,
     );
     this.subscriptions.add(member);
     await group.join(member);

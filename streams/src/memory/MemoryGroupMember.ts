@@ -1,5 +1,6 @@
 import type { Subscription, SubscriptionStats } from '../Bus.js';
 import type { BusLogger } from '../BusLogger.js';
+import type { HeldCommits } from '../HeldCommits.js';
 import type { MessageProcessor } from '../MessageProcessor.js';
 import type {
   GroupMember,
@@ -12,11 +13,17 @@ import type { Semaphore } from './Semaphore.js';
 
 let memberCounter = 0;
 
-/** One consumer of a group on a MemoryBus: reads the partitions the group assigns to it. */
+/**
+ * One consumer of a group on a MemoryBus: reads the partitions the group assigns to it, and
+ * commits after each record (no further than a hold-back allows; with one, also on a timer, so
+ * that a need released between records is committed too).
+ */
 export class MemoryGroupMember<T> implements Subscription, GroupMember {
   readonly memberId = `member-${++memberCounter}`;
   private workers: PartitionWorker<T>[] = [];
+  private generation = 0;
   private state: 'active' | 'closing' | 'closed' | 'crashed' = 'active';
+  private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly topic: string,
@@ -26,7 +33,15 @@ export class MemoryGroupMember<T> implements Subscription, GroupMember {
     private readonly limiter: Semaphore | undefined,
     private readonly logger: BusLogger,
     private readonly onClosed: (member: MemoryGroupMember<T>) => void,
-  ) {}
+    private readonly held: HeldCommits,
+  ) {
+    if (held.active) {
+      this.timer = setInterval(() => {
+        if (this.state === 'active') for (const worker of this.workers) this.commit(worker);
+      }, held.intervalMs);
+      this.timer.unref();
+    }
+  }
 
   get group(): string {
     return this.consumerGroup.groupId;
@@ -43,6 +58,8 @@ export class MemoryGroupMember<T> implements Subscription, GroupMember {
 
   assign(generation: number, assignments: PartitionAssignment[]): void {
     if (this.state !== 'active') return;
+    this.generation = generation;
+    this.held.assigned(assignments.map((a) => a.partition));
     this.workers = assignments.map(
       ({ partition, position }) =>
         new PartitionWorker<T>({
@@ -51,9 +68,7 @@ export class MemoryGroupMember<T> implements Subscription, GroupMember {
           log: this.memoryTopic.logs[partition]!,
           position,
           processor: this.processor,
-          commit: (next) => {
-            this.consumerGroup.commit(partition, next, generation);
-          },
+          commit: (next) => this.commitAt(partition, next, generation),
           limiter: this.limiter,
           logger: this.logger,
         }),
@@ -64,6 +79,9 @@ export class MemoryGroupMember<T> implements Subscription, GroupMember {
     const workers = this.workers;
     this.workers = [];
     await Promise.all(workers.map((w) => w.stop()));
+    // Once more after the last record: a need released since then is committed before the
+    // partitions move (the group is still on this generation while it revokes).
+    if (this.state !== 'crashed') for (const worker of workers) this.commit(worker);
   }
 
   async close(): Promise<void> {
@@ -71,6 +89,7 @@ export class MemoryGroupMember<T> implements Subscription, GroupMember {
     this.state = 'closing';
     await this.consumerGroup.leave(this);
     this.state = 'closed';
+    clearInterval(this.timer);
     this.onClosed(this);
   }
 
@@ -81,9 +100,19 @@ export class MemoryGroupMember<T> implements Subscription, GroupMember {
   async crash(): Promise<void> {
     if (this.state !== 'active') return;
     this.state = 'crashed';
+    clearInterval(this.timer);
     for (const worker of this.workers) worker.crash();
     this.workers = [];
     this.onClosed(this);
     await this.consumerGroup.drop(this);
+  }
+
+  private commit(worker: PartitionWorker<T>): void {
+    this.commitAt(worker.partition, worker.position, this.generation);
+  }
+
+  private commitAt(partition: number, next: number, generation: number): void {
+    const offset = this.held.offsetToCommit(partition, String(next));
+    if (offset !== undefined) this.consumerGroup.commit(partition, Number(offset), generation);
   }
 }

@@ -25,13 +25,20 @@ export class PartitionWorker<T> {
   private readonly controller = new AbortController();
   private crashed = false;
   private readonly done: Promise<void>;
+  private next: number;
 
   constructor(private readonly options: PartitionWorkerOptions<T>) {
+    this.next = options.position;
     this.done = this.run();
   }
 
   get partition(): number {
     return this.options.partition;
+  }
+
+  /** The next offset to read: everything before it is done with (handled, skipped, dead-lettered). */
+  get position(): number {
+    return this.next;
   }
 
   /** Graceful: the record in flight finishes and is committed; then the worker ends. */
@@ -52,18 +59,17 @@ export class PartitionWorker<T> {
   private async run(): Promise<void> {
     const { log, processor, commit, limiter, logger, topic, partition } = this.options;
     const signal = this.controller.signal;
-    let position = this.options.position;
     while (!signal.aborted) {
-      if (position < log.startOffset) {
+      if (this.next < log.startOffset) {
         logger.warn(
-          { topic, partition, from: position, to: log.startOffset },
+          { topic, partition, from: this.next, to: log.startOffset },
           'retention removed messages before this consumer read them; skipping ahead',
         );
-        position = log.startOffset;
+        this.next = log.startOffset;
       }
-      const entry = log.read(position);
+      const entry = log.read(this.next);
       if (!entry) {
-        await log.waitForData(position, signal);
+        await log.waitForData(this.next, signal);
         continue;
       }
       await limiter?.acquire();
@@ -92,8 +98,8 @@ export class PartitionWorker<T> {
         limiter?.release();
       }
       if (this.crashed || outcome === 'abandoned') return;
-      position = entry.offset + 1;
-      commit?.(position);
+      this.next = entry.offset + 1;
+      commit?.(this.next);
     }
   }
 }

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseWav } from '../wav.js';
+import { encodeWav, parseWav } from '../wav.js';
 
 /** Read-speech passages written for this project's tests and benchmarks (lecture style). */
 export const LECTURE_PASSAGES = [
@@ -70,6 +70,58 @@ export function padWithSilence(
   out.set(fixture.samples, before.length);
   out.set(after, before.length + fixture.samples.length);
   return out;
+}
+
+/** A lecture recording: passages read by one speaker with pauses between them. */
+export interface LectureRecording {
+  /** 16 kHz mono 16-bit WAV. */
+  path: string;
+  /** What is said, for word error rates. */
+  text: string;
+  samples: Int16Array;
+  durationMs: number;
+}
+
+/**
+ * About `seconds` of lecture speech by the `index`-th speaker (voices and passages rotate with the
+ * index, so concurrent streams differ), with `pauseMs` of silence after each passage.
+ */
+export function lectureRecording(
+  index: number,
+  seconds: number,
+  options: { pauseMs?: number; dir?: string } = {},
+): LectureRecording {
+  const speaker = SPEAKERS[index % SPEAKERS.length] ?? SPEAKERS[0];
+  const pauseMs = options.pauseMs ?? 800;
+  const parts: Int16Array[] = [];
+  const texts: string[] = [];
+  let total = 0;
+  for (let i = 0; total < seconds * 16_000; i++) {
+    const text = LECTURE_PASSAGES[(index + i) % LECTURE_PASSAGES.length] ?? '';
+    const fixture = synthesizeSpeech(text, {
+      voice: speaker.voice,
+      speed: Math.min(speaker.speed, 150),
+      ...(options.dir ? { dir: options.dir } : {}),
+    });
+    const padded = padWithSilence(fixture, 0, pauseMs);
+    parts.push(padded);
+    texts.push(text);
+    total += padded.length;
+  }
+  const samples = new Int16Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    samples.set(part, offset);
+    offset += part.length;
+  }
+  const dir = options.dir ?? join(tmpdir(), 'lm-speech-fixtures');
+  mkdirSync(dir, { recursive: true });
+  const text = texts.join(' ');
+  const name = createHash('sha256').update(`${index}|${seconds}|${pauseMs}|${text}`).digest('hex');
+  const path = join(dir, `lecture-${name.slice(0, 16)}.wav`);
+  if (!existsSync(path))
+    writeFileSync(path, encodeWav({ sampleRate: 16_000, channels: 1, samples }));
+  return { path, text, samples, durationMs: (samples.length * 1000) / 16_000 };
 }
 
 /** White-ish noise at a given RMS amplitude (deterministic), for "noise makes no words" tests. */

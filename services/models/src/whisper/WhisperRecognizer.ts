@@ -9,6 +9,10 @@ type SmartWhisper = typeof import('smart-whisper');
 type NativeModel = InstanceType<SmartWhisper['WhisperModel']>;
 
 export const SAMPLE_RATE = 16_000;
+/** Shortest input whisper.cpp decodes (it wants over 100 mel frames), with a margin. */
+const MIN_DECODE_SAMPLES = (SAMPLE_RATE * 11) / 10;
+/** whisper's text context holds 448 tokens; half of it is the most one segment may take. */
+const MAX_TOKENS = 224;
 
 export interface WhisperRecognizerOptions extends ResolveOptions {
   /** Decoder threads; the machine has 2 cores, and one is left for the event loop's work. */
@@ -96,6 +100,13 @@ export class WhisperRecognizer {
     if (this.closed)
       throw new ModelUnavailableError(this.modelId, 'runtime', 'the recognizer was closed');
     if (pcm.length < SAMPLE_RATE / 10) return { segments: [] };
+    // whisper.cpp skips input under one second ("input is too short"): a short answer such as
+    // "Yes." would be lost. Trailing silence pads it.
+    if (pcm.length < MIN_DECODE_SAMPLES) {
+      const padded = new Float32Array(MIN_DECODE_SAMPLES);
+      padded.set(pcm);
+      pcm = padded;
+    }
     const frames = Math.ceil(pcm.length / 320); // encoder positions: 50 per second
     const trim = (this.options.trimAudioContext ?? true) && frames < 1000;
     const task = await this.binding.TranscribeTask.run(this.model, pcm, {
@@ -109,6 +120,10 @@ export class WhisperRecognizer {
       suppress_non_speech_tokens: true,
       no_context: true,
       ...(options.initialPrompt ? { initial_prompt: options.initialPrompt } : {}),
+      // A hypothesis that loops ("the the the …") would run to the text context's end; real
+      // speech stays far below this many tokens per second of audio.
+      max_tokens: Math.min(MAX_TOKENS, Math.ceil((pcm.length / SAMPLE_RATE) * 8) + 16),
+      ...(options.noFallback ? { temperature_inc: 0 } : {}),
       ...(trim ? { audio_ctx: Math.min(1500, Math.ceil((frames + 100) / 64) * 64) } : {}),
     });
     const results = await task.result;

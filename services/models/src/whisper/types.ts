@@ -22,6 +22,11 @@ export interface RecognizeOptions {
   language?: string;
   /** Text that conditions the decoder (previous words, course vocabulary). */
   initialPrompt?: string;
+  /**
+   * Decode once, greedily, without whisper's temperature fallback (which re-decodes up to five
+   * times when a hypothesis looks repetitive). For live partials: bounded time beats the retry.
+   */
+  noFallback?: boolean;
 }
 
 /** One decoded token with its timing, as the bindings report it. */
