@@ -160,6 +160,31 @@ describe('full bundled install', () => {
     expect(JSON.stringify(pod.containers)).toContain('status.hostIP');
   });
 
+  it('wires the gateway to the media service over gRPC: address, network policy, drain time', () => {
+    type Env = { name: string; value?: string }[];
+    const envOf = (suffix: string): Env =>
+      (
+        named(objects, 'Deployment', suffix)?.spec as {
+          template: { spec: { containers: { env: Env }[] } };
+        }
+      ).template.spec.containers[0]?.env ?? [];
+    const service = named(objects, 'Service', '-media');
+    const grpcPort = (service?.spec as { ports: { name: string; port: number }[] }).ports.find(
+      (p) => p.name === 'grpc',
+    )?.port;
+    expect(grpcPort).toBeGreaterThan(0);
+    const config = named(objects, 'ConfigMap', '-config') as { data: Record<string, string> };
+    expect(config.data.MEDIA_GRPC_ADDRESS).toBe(`lm-little-monster-media:${grpcPort}`);
+    const policy = JSON.stringify(named(objects, 'NetworkPolicy', '-media')?.spec);
+    expect(policy).toMatch(/"port":"grpc".*"app.kubernetes.io\/component":"gateway"/);
+    const drainMs = Number(envOf('-media').find((e) => e.name === 'MEDIA_DRAIN_TIMEOUT_MS')?.value);
+    const media = named(objects, 'Deployment', '-media');
+    const grace = (media?.spec as { template: { spec: { terminationGracePeriodSeconds: number } } })
+      .template.spec.terminationGracePeriodSeconds;
+    expect(drainMs).toBeGreaterThan(0);
+    expect(drainMs).toBeLessThan(grace * 1000);
+  });
+
   it('bundles Kafka (Strimzi), PostgreSQL, Keycloak with the realm, Qdrant and Ollama', () => {
     expect(byKind(objects, 'Kafka')).toHaveLength(1);
     expect(byKind(objects, 'KafkaNodePool')).toHaveLength(1);
@@ -191,6 +216,26 @@ describe('full bundled install', () => {
     expect(JSON.stringify(named(objects, 'Deployment', '-tutor'))).toContain(
       '"name":"lm-postgresql"',
     );
+  });
+});
+
+describe('media signaling', () => {
+  it('names no media address when the media service is off', async () => {
+    const objects = await chart.objects(
+      await chart.render([ci('full-bundled-values.yaml')], ['services.media.enabled=false']),
+    );
+    expect(JSON.stringify(named(objects, 'ConfigMap', '-config'))).not.toContain(
+      'MEDIA_GRPC_ADDRESS',
+    );
+  });
+
+  it('puts the gateway client secret in the chart-made Secret when given', async () => {
+    const objects = await chart.objects(
+      await chart.render([ci('full-bundled-values.yaml')], ['secrets.gatewayClientSecret=s3']),
+    );
+    const stringData = named(objects, 'Secret', '-secrets')?.stringData as
+      Record<string, string> | undefined;
+    expect(stringData?.LM_CLIENT_SECRET_GATEWAY).toBe('s3');
   });
 });
 

@@ -16,7 +16,8 @@ const images = readdirSync(dockerDir, { withFileTypes: true })
 
 describe('images', () => {
   it('finds the Dockerfiles', () => {
-    expect(images).toEqual(expect.arrayContaining(['gateway', 'media', 'models']));
+    // service: the shared recipe of the plain Node services (SERVICE build argument).
+    expect(images).toEqual(expect.arrayContaining(['service', 'media', 'embedded', 'models']));
   });
 
   for (const name of images) {

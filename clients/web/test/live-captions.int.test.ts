@@ -149,6 +149,32 @@ describe('web app: a lecturer goes live, a student reads the captions', () => {
     expect((await results.innerText()).toLowerCase()).toContain(word);
     await screenshot(lecturer.page, '07-course-search');
 
+    // The ended lecture is indexed into the course library in the background: the materials
+    // page's search finds its passage, and the hit opens the transcript at that line.
+    await lecturer.page.getByRole('link', { name: 'Materials' }).click();
+    const librarySearch = lecturer.page.getByLabel('Search materials and lecture transcripts');
+    const lectureHit = lecturer.page
+      .getByRole('list', { name: 'Search results' })
+      .getByRole('link', { name: /Photosynthesis · \d\d:\d\d/ })
+      .first();
+    await librarySearch.fill(word);
+    for (let attempt = 0; ; attempt++) {
+      await librarySearch.press('Enter');
+      try {
+        await lectureHit.waitFor({ timeout: 2_000 });
+        break;
+      } catch (error) {
+        if (attempt >= 20) throw error;
+      }
+    }
+    await screenshot(lecturer.page, '08-materials-lecture-search');
+    await lectureHit.click();
+    const cited = lecturer.page.getByRole('list', { name: 'Transcript' }).locator('[aria-current]');
+    await cited.waitFor();
+    expect(new URL(lecturer.page.url()).searchParams.get('at')).toMatch(/^\d+$/);
+    expect((await cited.innerText()).toLowerCase()).toMatch(/\d\d:\d\d/);
+    await screenshot(lecturer.page, '09-transcript-cited-line');
+
     expect(lecturer.errors).toEqual([]);
     expect(student.errors).toEqual([]);
     await lecturerContext.close();

@@ -12,7 +12,7 @@ import {
   registerPlatformRoutes,
   type MediaSignalingPort,
 } from '@lm/gateway';
-import { API_AUDIENCE, createIdentity, seedDevData } from '@lm/identity';
+import { API_AUDIENCE, TokenPruner, createIdentity, seedDevData } from '@lm/identity';
 import {
   HealthRegistry,
   LocalTokenIssuer,
@@ -106,6 +106,8 @@ export async function startEmbeddedPlatform(options: {
       keyFile: join(config.LM_DATA_DIR, 'keys', 'token-signing.json'),
     });
     const identity = createIdentity({ db, logger, mode: 'local', issuer, logResetLinks: true });
+    const pruner = new TokenPruner(identity.accounts, logger).start();
+    closers.push({ name: 'token-pruner', close: () => pruner.stop() });
     if (config.LM_DEV_SEED) {
       const { created } = await seedDevData(identity);
       if (created.length > 0) logger.info({ created }, 'development accounts and course seeded');

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { credentials } from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { credentials, Metadata } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { callUnary } from '@lm/kit';
+import { USER_TOKEN_METADATA, callUnary } from '@lm/kit';
 import { TranscriptServiceClient } from '@lm/proto/transcript/v1/transcript';
 
 // Each service's entry point (the one its Dockerfile runs) starts against real Kafka and
@@ -20,6 +21,59 @@ function freePort(): Promise<number> {
     });
     server.on('error', reject);
   });
+}
+
+interface RealmFile {
+  clients: { clientId: string; secret?: string; directAccessGrantsEnabled?: boolean }[];
+  users: { username: string; realmRoles?: string[]; credentials?: { value: string }[] }[];
+}
+const realm = JSON.parse(
+  readFileSync(
+    new URL('../../../deploy/keycloak/little-monster-realm.json', import.meta.url),
+    'utf8',
+  ),
+) as RealmFile;
+
+/** An access token from the real Keycloak's token endpoint. */
+async function keycloakGrant(form: Record<string, string>): Promise<string> {
+  const realmName = process.env.KEYCLOAK_REALM ?? 'little-monster';
+  const response = await fetch(
+    `${process.env.KEYCLOAK_URL}/realms/${realmName}/protocol/openid-connect/token`,
+    { method: 'POST', body: new URLSearchParams(form) },
+  );
+  const body = (await response.json()) as { access_token?: string };
+  if (!body.access_token) throw new Error(`Keycloak gave no token (HTTP ${response.status})`);
+  return body.access_token;
+}
+
+/** A confidential client's own token (client credentials), with the secret from the realm file. */
+function keycloakToken(clientId: string): Promise<string> {
+  const secret = realm.clients.find((c) => c.clientId === clientId)?.secret ?? '';
+  return keycloakGrant({
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: secret,
+  });
+}
+
+/** A person's token (password grant of the dev client). */
+function keycloakUserToken(role: string): Promise<string> {
+  const user = realm.users.find((u) => u.realmRoles?.includes(role));
+  const client = realm.clients.find((c) => c.directAccessGrantsEnabled === true);
+  return keycloakGrant({
+    grant_type: 'password',
+    client_id: client?.clientId ?? '',
+    username: user?.username ?? '',
+    password: user?.credentials?.[0]?.value ?? '',
+    scope: 'openid',
+  });
+}
+
+function bearer(token: string, userToken?: string): Metadata {
+  const metadata = new Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  if (userToken) metadata.set(USER_TOKEN_METADATA, userToken);
+  return metadata;
 }
 
 const running: ChildProcess[] = [];
@@ -84,19 +138,36 @@ describe('service entry points in distributed mode (real Kafka and PostgreSQL)',
     ).toBeTruthy();
   });
 
-  it('library: ready, serves stored transcripts over gRPC, stops on SIGTERM', async () => {
+  it('library: ready, serves transcripts over gRPC to Keycloak service identities only, stops on SIGTERM', async () => {
     const { child, grpcPort } = await startService('library');
     const client = new TranscriptServiceClient(
       `127.0.0.1:${grpcPort}`,
       credentials.createInsecure(),
     );
-    const transcript = await callUnary(client.getTranscript.bind(client), {
-      sessionId: 'no-such-session',
+    const get = (sessionId: string, metadata: Metadata) =>
+      callUnary(client.getTranscript.bind(client), { sessionId }, { metadata });
+    const service = await keycloakToken('lm-gateway');
+    const student = await keycloakUserToken('student');
+    const foreign = await keycloakToken('lm-dev-foreign-audience');
+    await expect(get('no-such-session', new Metadata())).rejects.toMatchObject({
+      code: 'unauthenticated',
     });
-    expect(transcript).toEqual({ sessionId: 'no-such-session', segments: [] });
-    await expect(
-      callUnary(client.getTranscript.bind(client), { sessionId: '../etc' }),
-    ).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(get('no-such-session', bearer(student, student))).rejects.toMatchObject({
+      code: 'permission_denied',
+    });
+    await expect(get('no-such-session', bearer(foreign, student))).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    // Course data is read for a user: the service token alone does not do.
+    await expect(get('no-such-session', bearer(service))).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    await expect(get('no-such-session', bearer(service, student))).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(get('../etc', bearer(service, student))).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
     client.close();
     expect(await stopsCleanly(child)).toBe(0);
   });

@@ -8,3 +8,4 @@ export * from './sessions/SessionPolicy.js';
 export * from './auth/index.js';
 export * from './rtc/rtcRoutes.js';
 export * from './web/webRoutes.js';
+export * from './rtc/GrpcMediaSignalingPort.js';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { Db } from '@lm/db';
-import { API_AUDIENCE, createIdentity } from '@lm/identity';
+import { API_AUDIENCE, TokenPruner, createIdentity } from '@lm/identity';
 import { RecordingJobs, RecordingStorage, recordingsConfigSchema, recordingsDir } from '@lm/jobs';
 import {
   GracefulShutdown,
@@ -16,6 +16,8 @@ import {
   createMetricsRegistry,
   env,
   loadConfig,
+  serviceAuthFromEnv,
+  type ServiceTokenSource,
 } from '@lm/kit';
 import { TranscriptStore } from '@lm/library';
 import { audioTopic, createBus, transcriptsTopic } from '@lm/streams';
@@ -23,7 +25,10 @@ import { CaptionFanout } from './captions/CaptionFanout.js';
 import { gatewayConfigSchema } from './config.js';
 import { Gateway } from './Gateway.js';
 import { registerPlatformRoutes } from './platformRoutes.js';
+import { remotePortsFromEnv } from './remote/remotePorts.js';
+import { UserTokenContext } from './remote/UserTokenContext.js';
 import { SessionStore } from './sessions/SessionStore.js';
+import { connectMediaService } from './rtc/connectMediaService.js';
 
 const distributedSchema = z.object({
   DATABASE_URL: z.string().min(1),
@@ -52,6 +57,8 @@ await bus.ensureTopics([audioTopic, transcriptsTopic]);
 
 let identity;
 let keycloakIssuer: string | undefined;
+// The gateway's own identity towards the services (client credentials, or its local signer).
+let serviceTokens: () => ServiceTokenSource | undefined;
 if (config.KEYCLOAK_URL) {
   const realm = encodeURIComponent(config.KEYCLOAK_REALM);
   keycloakIssuer = `${(config.KEYCLOAK_PUBLIC_URL ?? config.KEYCLOAK_URL).replace(/\/+$/, '')}/realms/${realm}`;
@@ -63,6 +70,7 @@ if (config.KEYCLOAK_URL) {
     ),
   });
   identity = createIdentity({ db, logger, mode: 'keycloak', verifier });
+  serviceTokens = () => serviceAuthFromEnv('gateway').tokens;
 } else {
   const publicUrl =
     config.LM_PUBLIC_URL ?? `http://${gatewayConfig.GATEWAY_HOST}:${gatewayConfig.GATEWAY_PORT}`;
@@ -71,8 +79,12 @@ if (config.KEYCLOAK_URL) {
     audience: API_AUDIENCE,
     keyFile: join(config.LM_DATA_DIR, 'keys', 'token-signing.json'),
   });
-  identity = createIdentity({ db, logger, mode: 'local', issuer });
+  const localIdentity = createIdentity({ db, logger, mode: 'local', issuer });
+  identity = localIdentity;
+  serviceTokens = () => localIdentity.serviceTokens('lm-gateway');
 }
+const pruner = new TokenPruner(identity.accounts, logger).start();
+shutdown.add('token-pruner', () => pruner.stop());
 
 const health = new HealthRegistry();
 health.register('database', () => db.ping());
@@ -88,6 +100,23 @@ const recordings = new RecordingJobs({
   logger,
   maxUploadBytes: recordingsConfig.LM_RECORDING_MAX_BYTES,
 });
+
+// WebRTC rooms live in the media service's own process when MEDIA_GRPC_ADDRESS names it.
+const media = gatewayConfig.MEDIA_GRPC_ADDRESS
+  ? connectMediaService({
+      address: gatewayConfig.MEDIA_GRPC_ADDRESS,
+      identity,
+      keycloakUrl: config.KEYCLOAK_URL,
+      realm: config.KEYCLOAK_REALM,
+      clientSecret: gatewayConfig.LM_CLIENT_SECRET_GATEWAY,
+      logger,
+    })
+  : undefined;
+if (media) shutdown.add('media-client', () => media.close());
+
+const users = new UserTokenContext();
+const remote = remotePortsFromEnv({ tokens: serviceTokens, users, bus });
+shutdown.add('service-clients', () => remote.close());
 
 const rootPackage = JSON.parse(
   readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
@@ -106,19 +135,25 @@ const gateway = new Gateway({
       name: 'identity',
       detail: keycloakIssuer ? `Keycloak (${keycloakIssuer})` : 'local accounts',
     },
+    ...remote.names.map((detail) => ({ name: 'service', detail })),
   ],
 });
+users.install(gateway.app);
 registerPlatformRoutes(gateway, {
   logger,
   identity,
   sessions: new SessionStore(db.kysely),
   transcripts: new TranscriptStore(db.kysely),
   fanout,
+  media,
   recordings,
   keycloakIssuer,
   publishAudio: async (chunk) => {
     await bus.publish(audioTopic, chunk);
   },
+  library: remote.library,
+  tutor: remote.tutor,
+  speech: remote.speech,
 });
 await gateway.listen();
 shutdown.add('gateway', () => gateway.close());

@@ -4,6 +4,7 @@ export * from './LocalAccounts.js';
 export * from './LoginRateLimiter.js';
 export * from './PasswordHasher.js';
 export * from './UserProfile.js';
+export * from './TokenPruner.js';
 export * from './createIdentity.js';
 export * from './devSeed.js';
 export { newInviteCode } from './secrets.js';

@@ -10,6 +10,8 @@ export interface ServiceRuntimeOptions {
   logLevel?: string;
   /** Liveness, readiness and metrics; a service whose HTTP API serves them passes `undefined`. */
   ops?: { host: string; port: number } | undefined;
+  /** How long a shutdown may take in all (default 15 s); the media service drains live rooms. */
+  shutdownDeadlineMs?: number;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function startServiceRuntime(options: ServiceRuntimeOptions): Promi
     service: options.service,
     ...(options.logLevel ? { level: options.logLevel } : {}),
   });
-  const shutdown = new GracefulShutdown(logger);
+  const shutdown = new GracefulShutdown(logger, options.shutdownDeadlineMs);
   shutdown.listen();
   const health = new HealthRegistry();
   const metrics = createMetricsRegistry(options.service);

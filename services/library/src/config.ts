@@ -11,4 +11,7 @@ export const libraryConfigSchema = z.object({
   /** PostgreSQL; PGlite in LM_DATA_DIR when unset (single-process use only). */
   DATABASE_URL: z.string().optional(),
   LM_DATA_DIR: z.string().min(1).default('.lm'),
+  QDRANT_URL: env.optionalUrl(),
+  QDRANT_API_KEY: z.string().optional(),
+  QDRANT_COLLECTION: z.string().default('lm_chunks'),
 });

@@ -17,3 +17,6 @@ export * from './search/createVectorStore.js';
 export * from './search/reciprocalRankFusion.js';
 export * from './materials/tables.js';
 export * from './transcripts/transcriptGrpcService.js';
+export * from './grpc/CourseAccess.js';
+export * from './grpc/TranscriptOwners.js';
+export * from './grpc/materialGrpcService.js';

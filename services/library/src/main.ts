@@ -1,16 +1,36 @@
-// The library service as its own process: stores every final from the transcripts topic and
-// serves stored transcripts over gRPC (lm.transcript.v1.TranscriptService).
+// The library service as its own process: stores every final from the transcripts topic, serves
+// stored transcripts (lm.transcript.v1.TranscriptService) and course materials with search
+// (lm.library.v1.MaterialService) over gRPC — to platform services only, each call re-checked
+// against the end user it acts for.
 import { join } from 'node:path';
 import { openServiceDb } from '@lm/db';
-import { GrpcServer, loadConfig, startServiceRuntime } from '@lm/kit';
+import { AccessPolicy } from '@lm/identity';
+import {
+  GrpcServer,
+  loadConfig,
+  serviceAuthFromEnv,
+  startServiceRuntime,
+  withCallerIdentity,
+} from '@lm/kit';
+import { SentenceEmbedder } from '@lm/models';
+import { MaterialServiceService } from '@lm/proto/library/v1/library';
 import { TranscriptServiceService } from '@lm/proto/transcript/v1/transcript';
 import { createBus } from '@lm/streams';
 import { libraryConfigSchema } from './config.js';
-import { transcriptGrpcService } from './transcripts/transcriptGrpcService.js';
+import { MATERIAL_SERVICE_END_USER, materialGrpcService } from './grpc/materialGrpcService.js';
+import { TranscriptOwners } from './grpc/TranscriptOwners.js';
+import { MaterialLibrary } from './materials/MaterialLibrary.js';
+import { libraryDb } from './materials/tables.js';
+import { createVectorStore } from './search/createVectorStore.js';
+import {
+  TRANSCRIPT_SERVICE_END_USER,
+  transcriptGrpcService,
+} from './transcripts/transcriptGrpcService.js';
 import { TranscriptPersister } from './transcripts/TranscriptPersister.js';
 import { TranscriptStore } from './transcripts/TranscriptStore.js';
 
 const config = loadConfig(libraryConfigSchema);
+const auth = serviceAuthFromEnv('library');
 const runtime = await startServiceRuntime({
   service: 'library',
   logLevel: config.LOG_LEVEL,
@@ -29,12 +49,46 @@ const persister = new TranscriptPersister(bus, store, logger);
 await persister.start();
 shutdown.add('persister', () => persister.close());
 
+const vectors = await createVectorStore({
+  qdrantUrl: config.QDRANT_URL,
+  qdrantApiKey: config.QDRANT_API_KEY,
+  qdrantCollection: config.QDRANT_COLLECTION,
+  pglite: db.pglite,
+  // With PostgreSQL and no Qdrant, vectors stay in a PGlite folder of this process.
+  dataDir: join(config.LM_DATA_DIR, 'vectors'),
+});
+shutdown.add('vectors', () => vectors.close());
+const embedder = await SentenceEmbedder.load();
+shutdown.add('embedder', () => embedder.close());
+const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
+await library.init();
+
+const access = new AccessPolicy(db);
+const owners = new TranscriptOwners(db.kysely);
 const grpc = new GrpcServer(logger);
 grpc.addService(
   'lm.transcript.v1.TranscriptService',
   TranscriptServiceService,
-  transcriptGrpcService(store, logger),
+  withCallerIdentity(
+    TranscriptServiceService,
+    transcriptGrpcService(store, logger, { access, owners }),
+    { verifier: auth.verifier, logger, endUser: TRANSCRIPT_SERVICE_END_USER },
+  ),
+);
+grpc.addService(
+  'lm.library.v1.MaterialService',
+  MaterialServiceService,
+  withCallerIdentity(
+    MaterialServiceService,
+    materialGrpcService({ library, transcripts: store, owners, access, logger }),
+    { verifier: auth.verifier, logger, endUser: MATERIAL_SERVICE_END_USER },
+  ),
 );
 await grpc.listen(config.GRPC_HOST, config.GRPC_PORT);
 shutdown.add('grpc', () => grpc.close());
-runtime.ready({ bus: bus.kind, grpcPort: config.GRPC_PORT });
+runtime.ready({
+  bus: bus.kind,
+  vectors: vectors.kind,
+  grpcPort: config.GRPC_PORT,
+  auth: auth.describe,
+});

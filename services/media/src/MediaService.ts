@@ -1,4 +1,5 @@
-import type { Logger } from '@lm/kit';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AppError, type Logger } from '@lm/kit';
 import type { AudioPurpose } from '@lm/proto/audio/v1/audio';
 import { AudioTap, type AudioChunkSink, type AudioTapCloseEvent } from './AudioTap.js';
 import type { MediaConfig } from './config.js';
@@ -38,6 +39,7 @@ export class MediaService extends TypedEventEmitter<MediaServiceEvents> implemen
   readonly #rooms = new Map<string, Room>();
   readonly #opening = new Map<string, Promise<Room>>();
   readonly #taps = new Map<string, AudioTap>();
+  #draining = false;
 
   static async start(options: MediaServiceOptions): Promise<MediaService> {
     const pool = await MediaWorkerPool.create({
@@ -63,10 +65,27 @@ export class MediaService extends TypedEventEmitter<MediaServiceEvents> implemen
     return this.#rooms.get(sessionId);
   }
 
+  /** Rooms open now. */
+  get roomCount(): number {
+    return this.#rooms.size;
+  }
+
+  /** True once drain() began: existing rooms go on, new ones are refused. */
+  get draining(): boolean {
+    return this.#draining;
+  }
+
   /** The session's room, created on a live worker if it does not exist yet. */
   openRoom(sessionId: string): Promise<Room> {
     const existing = this.#rooms.get(sessionId);
     if (existing) return Promise.resolve(existing);
+    if (this.#draining) {
+      return Promise.reject(
+        new AppError('unavailable', 'this media service is shutting down: no new rooms', {
+          retryable: true,
+        }),
+      );
+    }
     let opening = this.#opening.get(sessionId);
     if (!opening) {
       opening = this.#createRoom(sessionId).finally(() => this.#opening.delete(sessionId));
@@ -77,6 +96,27 @@ export class MediaService extends TypedEventEmitter<MediaServiceEvents> implemen
 
   closeRoom(sessionId: string): void {
     this.#rooms.get(sessionId)?.close();
+  }
+
+  /**
+   * For a shutdown that lets live sessions finish: refuses new rooms, closes each room once its
+   * last peer has left, and resolves when none is left or after `timeoutMs`, with the number of
+   * rooms still open (close() ends those).
+   */
+  async drain(timeoutMs: number, pollMs = 1000): Promise<number> {
+    this.#draining = true;
+    const deadline = Date.now() + timeoutMs;
+    this.#logger.info({ rooms: this.#rooms.size, timeoutMs }, 'draining media rooms');
+    for (;;) {
+      for (const room of [...this.#rooms.values()]) {
+        if (room.peers.size === 0) room.close({ code: 'closed', message: 'media service drained' });
+      }
+      if (this.#rooms.size === 0 || Date.now() >= deadline) break;
+      await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
+    }
+    if (this.#rooms.size > 0)
+      this.#logger.warn({ rooms: this.#rooms.size }, 'drain timed out: closing live rooms');
+    return this.#rooms.size;
   }
 
   /** Closes every room (taps flush and end their streams), then the workers. */

@@ -2,8 +2,8 @@ import { AppError, type Logger } from '@lm/kit';
 import type { types } from 'mediasoup';
 import type { PeerRole } from './Peer.js';
 import type { Room } from './Room.js';
+import { mediaFailure, parseMediaRequest } from './parseMediaRequest.js';
 import {
-  mediaRequestSchema,
   type MediaMethod,
   type MediaRequest,
   type MediaResponse,
@@ -37,32 +37,9 @@ export class MediaSignalingHandler {
   }
 
   async handle(context: SignalingContext, raw: unknown): Promise<MediaResponse> {
-    let message: unknown = raw;
-    if (typeof raw === 'string' || Buffer.isBuffer(raw)) {
-      try {
-        message = JSON.parse(raw.toString()) as unknown;
-      } catch {
-        return failure(
-          null,
-          null,
-          new AppError('invalid_argument', 'signaling message is not JSON'),
-        );
-      }
-    }
-    const parsed = mediaRequestSchema.safeParse(message);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const where = issue?.path.map(String).join('.') ?? '';
-      return failure(
-        peekId(message),
-        null,
-        new AppError(
-          'invalid_argument',
-          `invalid signaling request: ${where} ${issue?.message ?? ''}`.trim(),
-        ),
-      );
-    }
-    const request = parsed.data;
+    const parsed = parseMediaRequest(raw);
+    if (!parsed.ok) return parsed.response;
+    const request = parsed.request;
     try {
       const data = await this.#execute(context, request);
       return { id: request.id, method: request.method, ok: true, data } as MediaResponse;
@@ -76,7 +53,7 @@ export class MediaSignalingHandler {
       };
       if (appError.code === 'internal') this.#logger.error(log, 'signaling request failed');
       else this.#logger.info(log, 'signaling request rejected');
-      return failure(request.id, request.method, appError);
+      return mediaFailure(request.id, request.method, appError);
     }
   }
 
@@ -141,19 +118,6 @@ export class MediaSignalingHandler {
   }
 }
 
-function failure(
-  id: string | number | null,
-  method: MediaMethod | null,
-  error: AppError,
-): MediaResponse {
-  return {
-    id,
-    method,
-    ok: false,
-    error: { code: error.code, message: error.message, retryable: error.retryable },
-  };
-}
-
 /** mediasoup signals bad parameters with TypeError and closed objects with InvalidStateError. */
 function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -164,12 +128,4 @@ function toAppError(error: unknown): AppError {
     return new AppError('failed_precondition', error.message, { cause: error });
   }
   return AppError.from(error);
-}
-
-function peekId(message: unknown): string | number | null {
-  if (typeof message === 'object' && message !== null && 'id' in message) {
-    const value = message.id;
-    if (typeof value === 'string' || typeof value === 'number') return value;
-  }
-  return null;
 }

@@ -77,3 +77,32 @@ export function loadMediaConfig(source: NodeJS.ProcessEnv = process.env): MediaC
     chunkMs: e.MEDIA_CHUNK_MS,
   };
 }
+
+/**
+ * The media service as its own process (main.ts): gRPC and ops ports, who may call it, and how
+ * long a shutdown waits for live rooms. The mediasoup settings above come on top.
+ */
+export const mediaServiceConfigSchema = z.object({
+  GRPC_HOST: env.host('0.0.0.0'),
+  GRPC_PORT: env.port(50051),
+  OPS_HOST: env.host('0.0.0.0'),
+  OPS_PORT: env.port(9090),
+  LOG_LEVEL: env.logLevel(),
+  /** Service clients (comma-separated `azp`) allowed to drive rooms; empty: any service. */
+  MEDIA_ALLOWED_CLIENTS: z
+    .string()
+    .default('lm-gateway')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((c) => c.trim())
+        .filter((c) => c !== ''),
+    ),
+  /**
+   * On SIGTERM, how long live rooms may go on (new rooms are refused) before they are closed.
+   * Keep it below the pod's termination grace period.
+   */
+  MEDIA_DRAIN_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+});
+
+export type MediaServiceConfig = z.infer<typeof mediaServiceConfigSchema>;

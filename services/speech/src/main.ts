@@ -1,6 +1,12 @@
 // The speech service as its own process: speaks tutor replies from the bus, and serves the
 // plain synthesize API over gRPC. The embedded platform wires the same classes in one process.
-import { GrpcServer, loadConfig, startServiceRuntime } from '@lm/kit';
+import {
+  GrpcServer,
+  loadConfig,
+  serviceAuthFromEnv,
+  startServiceRuntime,
+  withCallerIdentity,
+} from '@lm/kit';
 import { SpeechServiceService } from '@lm/proto/speech/v1/speech';
 import { createBus } from '@lm/streams';
 import { speechConfigSchema } from './config.js';
@@ -10,6 +16,7 @@ import { SpeechService } from './SpeechService.js';
 import { speechGrpcService } from './speechGrpcService.js';
 
 const config = loadConfig(speechConfigSchema);
+const auth = serviceAuthFromEnv('speech');
 const runtime = await startServiceRuntime({
   service: 'speech',
   logLevel: config.LOG_LEVEL,
@@ -32,9 +39,14 @@ const grpc = new GrpcServer(logger);
 grpc.addService(
   'lm.speech.v1.SpeechService',
   SpeechServiceService,
-  speechGrpcService(speech, logger),
+  withCallerIdentity(SpeechServiceService, speechGrpcService(speech, logger), {
+    verifier: auth.verifier,
+    logger,
+    // Speech holds no course data; a user token, when sent, must still be valid.
+    endUser: 'optional',
+  }),
 );
 await grpc.listen(config.GRPC_HOST, config.GRPC_PORT);
 shutdown.add('grpc', () => grpc.close());
 
-runtime.ready({ voice: config.SPEECH_VOICE, bus: bus.kind });
+runtime.ready({ voice: config.SPEECH_VOICE, bus: bus.kind, auth: auth.describe });

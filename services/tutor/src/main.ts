@@ -2,7 +2,14 @@
 // gRPC. The embedded platform wires the same classes in one process instead.
 import { join } from 'node:path';
 import { openServiceDb } from '@lm/db';
-import { GrpcServer, loadConfig, startServiceRuntime } from '@lm/kit';
+import { AccessPolicy } from '@lm/identity';
+import {
+  GrpcServer,
+  loadConfig,
+  serviceAuthFromEnv,
+  startServiceRuntime,
+  withCallerIdentity,
+} from '@lm/kit';
 import { MaterialLibrary, createVectorStore, libraryDb } from '@lm/library';
 import { SentenceEmbedder } from '@lm/models';
 import { TutorServiceService } from '@lm/proto/tutor/v1/tutor';
@@ -12,10 +19,11 @@ import { tutorConfigSchema } from './config.js';
 import { createLlm } from './createLlm.js';
 import { TutorService } from './TutorService.js';
 import { tutorDb } from './tables.js';
-import { tutorGrpcService } from './tutorGrpcService.js';
+import { TUTOR_SERVICE_END_USER, tutorGrpcService } from './tutorGrpcService.js';
 import { VoiceTutor } from './VoiceTutor.js';
 
 const config = loadConfig(tutorConfigSchema);
+const auth = serviceAuthFromEnv('tutor');
 const runtime = await startServiceRuntime({
   service: 'tutor',
   logLevel: config.LOG_LEVEL,
@@ -61,8 +69,28 @@ await voice.start();
 shutdown.add('voice', () => voice.stop());
 
 const grpc = new GrpcServer(logger);
-grpc.addService('lm.tutor.v1.TutorService', TutorServiceService, tutorGrpcService(tutor, logger));
+const tutorGrpc = tutorGrpcService({
+  tutor,
+  voice,
+  access: new AccessPolicy(db),
+  session: (id) =>
+    db.kysely
+      .selectFrom('live_sessions')
+      .select(['course_id', 'created_by', 'kind'])
+      .where('id', '=', id)
+      .executeTakeFirst(),
+  logger,
+});
+grpc.addService(
+  'lm.tutor.v1.TutorService',
+  TutorServiceService,
+  withCallerIdentity(TutorServiceService, tutorGrpc, {
+    verifier: auth.verifier,
+    logger,
+    endUser: TUTOR_SERVICE_END_USER,
+  }),
+);
 await grpc.listen(config.GRPC_HOST, config.GRPC_PORT);
 shutdown.add('grpc', () => grpc.close());
 
-runtime.ready({ llm: llm.name, vectors: vectors.kind, bus: bus.kind });
+runtime.ready({ llm: llm.name, vectors: vectors.kind, bus: bus.kind, auth: auth.describe });

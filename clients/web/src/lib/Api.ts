@@ -1,13 +1,17 @@
 import { ApiError } from './ApiError.js';
 import { refreshKeycloak } from './keycloak.js';
 import { clearTokens, loadTokens, saveTokens, type StoredTokens } from './tokens.js';
+import { readNdjson } from './ndjson.js';
 import type {
   AuthConfig,
+  Conversation,
   Course,
   JobView,
   LiveSession,
   Material,
+  Message,
   Recording,
+  ReplyChunk,
   SearchHit,
   TokenPair,
   TranscriptFormat,
@@ -28,6 +32,11 @@ export class Api {
 
   get signedIn(): boolean {
     return this.tokens !== undefined;
+  }
+
+  /** Who issued the current tokens (Keycloak logins also end at Keycloak). */
+  get tokenSource(): StoredTokens['source'] | undefined {
+    return this.tokens?.source;
   }
 
   config(): Promise<AuthConfig> {
@@ -184,7 +193,7 @@ export class Api {
     );
   }
 
-  // --- materials, search, tutor ----------------------------------------------------------------
+  // --- materials and search ------------------------------------------------------------------
 
   async materials(courseId: string): Promise<Material[]> {
     const result = await this.request<{ materials: Material[] }>(
@@ -194,8 +203,9 @@ export class Api {
     return result.materials;
   }
 
+  /** Uploads a document as the raw request body (`?filename=` names it and picks the parser). */
   uploadMaterial(courseId: string, file: File, onProgress: (fraction: number) => void) {
-    const query = new URLSearchParams({ title: file.name });
+    const query = new URLSearchParams({ filename: file.name });
     return this.upload<Material>(
       `/api/courses/${encodeURIComponent(courseId)}/materials?${query.toString()}`,
       file,
@@ -210,13 +220,55 @@ export class Api {
     );
   }
 
-  async search(courseId: string, q: string): Promise<SearchHit[]> {
-    const query = new URLSearchParams({ q });
-    const result = await this.request<{ hits?: SearchHit[]; results?: SearchHit[] }>(
-      'GET',
-      `/api/courses/${encodeURIComponent(courseId)}/search?${query.toString()}`,
+  /** Passages of the course's materials and lecture transcripts, best first. */
+  async search(courseId: string, q: string, limit = 10): Promise<SearchHit[]> {
+    const query = new URLSearchParams({ q, courseId, limit: String(limit) });
+    return (await this.request<{ hits: SearchHit[] }>('GET', `/api/search?${query.toString()}`))
+      .hits;
+  }
+
+  // --- tutor -----------------------------------------------------------------------------------
+
+  async conversations(courseId: string): Promise<Conversation[]> {
+    const query = new URLSearchParams({ courseId });
+    return (
+      await this.request<{ conversations: Conversation[] }>(
+        'GET',
+        `/api/conversations?${query.toString()}`,
+      )
+    ).conversations;
+  }
+
+  conversation(id: string): Promise<Conversation & { messages: Message[] }> {
+    return this.request('GET', `/api/conversations/${encodeURIComponent(id)}`);
+  }
+
+  /**
+   * Asks the tutor; yields the reply's chunks as the server streams them (NDJSON). Without a
+   * conversation id a new conversation starts (every chunk names it). Aborting cancels the reply.
+   */
+  async *chat(
+    input: { courseId: string; conversationId?: string | undefined; text: string },
+    signal?: AbortSignal,
+  ): AsyncGenerator<ReplyChunk> {
+    const body = input.conversationId
+      ? { courseId: input.courseId, conversationId: input.conversationId, text: input.text }
+      : { courseId: input.courseId, text: input.text };
+    const response = await this.send('POST', '/api/tutor/chat', body, signal);
+    if (!response.body) throw new ApiError(0, 'unavailable', 'The reply did not arrive.');
+    yield* readNdjson<ReplyChunk>(response.body);
+  }
+
+  /** Opens a voice tutoring session (a tutoring room of the caller's own). */
+  openVoiceSession(
+    courseId: string,
+    conversationId?: string,
+  ): Promise<{ sessionId: string; conversationId: string }> {
+    return this.request(
+      'POST',
+      '/api/tutor/sessions',
+      conversationId ? { courseId, conversationId } : { courseId },
     );
-    return result.hits ?? result.results ?? [];
   }
 
   // --- plumbing --------------------------------------------------------------------------------
@@ -282,7 +334,21 @@ export class Api {
     authenticated = true,
     as: 'json' | 'text' | 'blob' = 'json',
   ): Promise<T> {
-    const send = async (tokens: StoredTokens | undefined) => {
+    const response = await this.send(method, path, body, undefined, authenticated);
+    if (response.status === 204) return undefined as T;
+    if (as === 'blob') return (await response.blob()) as T;
+    return (as === 'text' ? await response.text() : await response.json()) as T;
+  }
+
+  /** A request with the caller's token (refreshed once on a 401); a non-2xx answer throws. */
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    signal?: AbortSignal,
+    authenticated = true,
+  ): Promise<Response> {
+    const attempt = async (tokens: StoredTokens | undefined) => {
       const headers: Record<string, string> = {};
       if (body !== undefined) headers['content-type'] = 'application/json';
       if (authenticated && tokens) headers.authorization = `Bearer ${tokens.accessToken}`;
@@ -291,20 +357,20 @@ export class Api {
           method,
           headers,
           body: body === undefined ? null : JSON.stringify(body),
+          signal: signal ?? null,
         });
-      } catch {
+      } catch (error) {
+        if (signal?.aborted) throw error;
         throw new ApiError(0, 'unavailable', 'The server cannot be reached.');
       }
     };
-    let response = await send(authenticated ? await this.freshTokens() : undefined);
+    let response = await attempt(authenticated ? await this.freshTokens() : undefined);
     if (response.status === 401 && authenticated && this.tokens) {
       const refreshed = await this.refresh();
-      if (refreshed) response = await send(refreshed);
+      if (refreshed) response = await attempt(refreshed);
     }
     if (!response.ok) throw await toApiError(response);
-    if (response.status === 204) return undefined as T;
-    if (as === 'blob') return (await response.blob()) as T;
-    return (as === 'text' ? await response.text() : await response.json()) as T;
+    return response;
   }
 
   /** A file upload with progress (fetch cannot report upload progress; XMLHttpRequest can). */

@@ -89,24 +89,99 @@ export interface Recording {
   job: JobView | null;
 }
 
+/** A course document or an indexed lecture transcript (MaterialSummary of @lm/library). */
 export interface Material {
   id: string;
   courseId: string;
+  ownerId: string;
+  kind: 'material' | 'lecture';
   title: string;
-  filename?: string;
-  contentType?: string;
-  sizeBytes?: number;
-  status?: string;
-  createdAt?: string;
+  filename: string;
+  format: string;
+  sessionId: string | null;
+  byteSize: number;
+  chunkCount: number;
+  createdAt: string;
 }
 
+/** A passage found by GET /api/search (SearchHit of @lm/library). */
 export interface SearchHit {
-  materialId?: string;
-  sessionId?: string;
-  title?: string;
+  chunkId: string;
+  materialId: string;
+  courseId: string;
+  kind: 'material' | 'lecture';
+  title: string;
+  /** Heading path of a material passage ("Cells > Mitochondria"); empty for lectures. */
+  heading: string;
+  page: number | null;
+  /** Lecture time of a transcript passage. */
+  startMs: number | null;
+  endMs: number | null;
+  sessionId: string | null;
   text: string;
-  score?: number;
-  startMs?: number;
+  score: number;
 }
+
+export interface Conversation {
+  id: string;
+  userId: string;
+  courseId: string;
+  title: string;
+  createdAt: string;
+}
+
+/**
+ * A source of a tutor answer (lm.tutor.v1 Citation in its JSON form: zero values are left out).
+ * `sourceId` is the material id, or for a lecture the live session id.
+ */
+export interface Citation {
+  kind: 'material' | 'lecture' | string;
+  sourceId?: string;
+  title?: string;
+  heading?: string;
+  startMs?: number;
+  excerpt?: string;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  role: 'user' | 'assistant';
+  content: string;
+  citations: Citation[];
+  spokenText: string | null;
+  cancelled: boolean;
+  turnId: string | null;
+  createdAt: string;
+}
+
+/** One line of a streamed reply (lm.tutor.v1 ReplyChunk in its JSON form). */
+export interface ReplyChunk {
+  conversationId?: string;
+  turnId?: string;
+  sequence?: number;
+  sessionId?: string;
+  token?: string;
+  sentence?: string;
+  done?: { text?: string; citations?: Citation[] };
+  cancelled?: { reason?: string };
+  /** Only on a failure after the reply started (then it is the last line). */
+  error?: { code?: string; message?: string };
+}
+
+/** Frames of GET /ws/tutor/:sessionId. */
+export type TutorServerMessage =
+  | { type: 'ready'; sessionId: string }
+  | { type: 'reply'; chunk: ReplyChunk }
+  | {
+      type: 'audio';
+      utteranceId: string;
+      sampleRate: number;
+      /** Base64 of 16-bit little-endian mono samples. */
+      pcm: string;
+      text: string;
+      endOfUtterance: boolean;
+    }
+  | { type: 'error'; code: string; message: string };
 
 export type TranscriptFormat = 'vtt' | 'srt' | 'txt' | 'json';

@@ -12,7 +12,7 @@ export const SCREENSHOTS = join(repoRoot, '.lm', 'screenshots');
  * Debian's Chromium, headless, with a WAV file as the microphone (Chromium loops it). The
  * fake-ui switch accepts the permission prompt; nothing reaches out to the network.
  */
-export function launchBrowser(microphoneWav?: string): Promise<Browser> {
+export function launchBrowser(microphoneWav?: string, extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.LM_CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
@@ -33,12 +33,17 @@ export function launchBrowser(microphoneWav?: string): Promise<Browser> {
             `--use-file-for-fake-audio-capture=${microphoneWav}`,
           ]
         : []),
+      ...extraArgs,
     ],
   });
 }
 
-/** A spoken passage as Chromium wants a fake microphone: 48 kHz mono 16-bit, with pauses. */
-export function speechWav(text: string, dir: string): string {
+/**
+ * A spoken passage as Chromium wants a fake microphone: 48 kHz mono 16-bit, with pauses.
+ * Chromium loops the file: `silenceAfterS` is how long the microphone stays quiet before the
+ * passage is heard again.
+ */
+export function speechWav(text: string, dir: string, silenceAfterS = 2.5): string {
   const speech = synthesizeSpeech(text, { voice: 'en-us', speed: 140, dir });
   const out = join(dir, 'microphone-48k.wav');
   // A short lead-in and a long pause after: the recogniser finishes the utterance before the loop.
@@ -53,7 +58,7 @@ export function speechWav(text: string, dir: string): string {
     out,
     'pad',
     '0.5',
-    '2.5',
+    String(silenceAfterS),
   ]);
   return out;
 }

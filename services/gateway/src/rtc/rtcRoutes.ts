@@ -6,7 +6,10 @@ import type { MediaNotification, MediaResponse, SignalingContext } from '@lm/med
 import { isSessionId } from '../captions/captionRoutes.js';
 import { closeWithError } from '../ws.js';
 
-/** What the gateway needs of the media service (in process, or its gRPC client). */
+/**
+ * What the gateway needs of the media service (in process, or its gRPC client,
+ * GrpcMediaSignalingPort). Each successful openRoom is paired with one leave.
+ */
 export interface MediaSignalingPort {
   openRoom(sessionId: string): Promise<unknown>;
   handle(context: SignalingContext, raw: unknown): Promise<MediaResponse>;
@@ -77,6 +80,11 @@ export function registerRtcRoutes(app: FastifyInstance, deps: RtcRoutesDeps): vo
           const { peerId } = await deps.authorizePeer(request, sessionId, role);
           await deps.media.openRoom(sessionId);
           const context: SignalingContext = { sessionId, peerId, role };
+          if (socket.readyState !== socket.OPEN) {
+            // The browser left while we authorized it: its 'close' has fired already.
+            deps.media.leave(context);
+            return;
+          }
           let peers = socketsBySession.get(sessionId);
           if (!peers) socketsBySession.set(sessionId, (peers = new Set()));
           peers.add(socket);

@@ -16,8 +16,11 @@ export interface TokenVerifier {
 }
 
 export interface JwksTokenVerifierOptions {
-  /** Expected `iss`, e.g. `<keycloak>/realms/little-monster`. */
-  issuer: string;
+  /**
+   * Expected `iss`, e.g. `<keycloak>/realms/little-monster`; several when one realm is reached
+   * under two names (the public URL browsers use, the in-cluster one services use).
+   */
+  issuer: string | string[];
   /** Expected `aud` (one of). */
   audience: string | string[];
   /** Keys: the realm's JWKS URL (fetched, cached, refetched on an unknown `kid`) or a local key set. */
@@ -96,13 +99,17 @@ export function toPrincipal(payload: JWTPayload): Principal {
     (r): r is Role => typeof r === 'string' && (ROLES as readonly string[]).includes(r),
   );
   const username = claims.preferred_username ?? claims.sub ?? '';
+  // A service account is named after its own client (Keycloak: `service-account-<client id>`);
+  // a person whose name merely starts with the prefix is still a person.
+  const isService =
+    typeof claims.azp === 'string' && username === `service-account-${claims.azp.toLowerCase()}`;
   return {
     userId: claims.sub ?? '',
     username,
     email: claims.email,
     name: claims.name,
     roles,
-    kind: username.startsWith('service-account-') ? 'service' : 'user',
+    kind: isService ? 'service' : 'user',
     clientId: claims.azp,
   };
 }

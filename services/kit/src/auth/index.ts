@@ -4,3 +4,4 @@ export * from './LocalTokenIssuer.js';
 export * from './grpcAuth.js';
 export * from './ClientCredentialsTokenSource.js';
 export * from './LocalServiceTokenSource.js';
+export * from './serviceAuthFromEnv.js';

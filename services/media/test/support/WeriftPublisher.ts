@@ -1,10 +1,15 @@
 import dgram from 'node:dgram';
 import type { types } from 'mediasoup';
 import { MediaStreamTrack, RTCPeerConnection, RTCRtpCodecParameters } from 'werift';
-import type { MediaSignalingHandler, SignalingContext } from '../../src/MediaSignalingHandler.js';
+import type { SignalingContext } from '../../src/MediaSignalingHandler.js';
 import type { MediaRequest, MediaResponse, MediaResponseData } from '../../src/signaling.js';
 
 const OPUS_PT = 111;
+
+/** Whatever answers signaling: the in-process handler, or the gateway's gRPC client. */
+export interface SignalingEndpoint {
+  handle(context: SignalingContext, raw: unknown): Promise<MediaResponse>;
+}
 
 type Req = MediaRequest extends infer R ? (R extends MediaRequest ? Omit<R, 'id'> : never) : never;
 
@@ -22,7 +27,7 @@ export class WeriftPublisher {
   #rtpIn: dgram.Socket | undefined;
 
   constructor(
-    readonly handler: MediaSignalingHandler,
+    readonly handler: SignalingEndpoint,
     readonly context: SignalingContext,
   ) {
     this.pc = new RTCPeerConnection({
