@@ -36,6 +36,7 @@ export class Gateway {
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
       loggerInstance: deps.logger as FastifyBaseLogger,
       bodyLimit: deps.config.GATEWAY_BODY_LIMIT_BYTES,
+      trustProxy: deps.config.GATEWAY_TRUST_PROXY,
       // Per-request lines are off: URLs of WebSockets may carry an access token in the query.
       logController: new LogController({ disableRequestLogging: true }),
     });

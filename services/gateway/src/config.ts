@@ -18,8 +18,31 @@ export const gatewayConfigSchema = z.object({
         .regex(/^(grpc:\/\/)?[^\s/:]+:\d{1,5}$/, 'must be host:port (or grpc://host:port)')
         .optional(),
     ),
+  /**
+   * Proxies in front of the gateway whose X-Forwarded-For is believed, so that per-client limits
+   * (login attempts) see the client and not the ingress: empty (none, the default), `true` (any),
+   * or comma-separated addresses/CIDRs of the proxies.
+   */
+  GATEWAY_TRUST_PROXY: z
+    .string()
+    .default('')
+    .transform((v): TrustProxy => parseTrustProxy(v)),
   /** Keycloak mode: the lm-gateway client's secret, for the gateway's own service token. */
   LM_CLIENT_SECRET_GATEWAY: z.string().optional(),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+/** Fastify's `trustProxy`: off, any proxy, or the proxies' addresses (comma-separated). */
+export type TrustProxy = boolean | string;
+
+export function parseTrustProxy(value: string): TrustProxy {
+  const v = value.trim();
+  if (v === '' || v === 'false') return false;
+  if (v === 'true') return true;
+  return v
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .join(',');
+}

@@ -3,6 +3,11 @@ import { z } from 'zod';
 import { AppError, type Principal } from '@lm/kit';
 import type { AccessPolicy } from '@lm/identity';
 import type { MaterialLibrary } from '@lm/library';
+import {
+  MultipartFile,
+  isMultipart,
+  registerMultipartParser,
+} from '../recordings/MultipartFile.js';
 import { parseBody } from '../sessions/sessionRoutes.js';
 
 /** What the routes use of the materials library (MaterialLibrary of @lm/library). */
@@ -28,13 +33,15 @@ const materialParams = z.object({
   id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Malformed course id'),
   materialId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'Malformed material id'),
 });
+const filename = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^/\\]+$/, 'a file name, without folders');
 const uploadQuery = z.object({
-  filename: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .regex(/^[^/\\]+$/, 'a file name, without folders'),
+  // Required for a raw body; a multipart form names its file part itself.
+  filename: filename.optional(),
   title: z.string().trim().min(1).max(200).optional(),
 });
 const searchQuery = z.object({
@@ -46,7 +53,7 @@ const searchQuery = z.object({
 /**
  * Course materials (upload, list, read, delete) and search over them. Uploads are the raw file
  * as the request body (`?filename=` names it; its extension or the content type picks the
- * parser). A course the caller is not a member of answers 403 (404 when it does not exist);
+ * parser), or a multipart/form-data form with one file field (its part names and types it). A course the caller is not a member of answers 403 (404 when it does not exist);
  * search only ever looks at the caller's own courses.
  */
 export function registerMaterialRoutes(app: FastifyInstance, deps: MaterialRoutesDeps): void {
@@ -102,29 +109,34 @@ function registerUpload(app: FastifyInstance, deps: MaterialRoutesDeps): void {
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_r, body, done) =>
     done(null, body),
   );
+  // multipart/form-data is not buffered by a parser: the route streams its one file part.
+  registerMultipartParser(app);
 
   app.post('/api/courses/:id/materials', { bodyLimit: maxBytes }, async (request, reply) => {
-    const principal = await deps.authenticate(request);
-    const { id } = parseBody(courseParams, request.params);
-    const query = parseBody(uploadQuery, request.query);
-    await deps.access.assertCourseLecturer(principal, id);
-    const data = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    if (data.byteLength === 0)
-      throw new AppError('invalid_argument', 'The upload is empty: send the file as the body');
-    const contentType = request.headers['content-type']?.split(';')[0]?.trim();
-    if (contentType?.startsWith('multipart/'))
-      throw new AppError(
-        'unsupported_media_type',
-        'Send the file itself as the request body (with ?filename=), not a multipart form',
-      );
+    const multipart = isMultipart(request);
+    let file: { filename: string; mediaType: string | undefined; data: Buffer };
+    let query: z.infer<typeof uploadQuery>;
+    let principal: Principal;
+    let id: string;
+    try {
+      principal = await deps.authenticate(request);
+      id = parseBody(courseParams, request.params).id;
+      query = parseBody(uploadQuery, request.query);
+      await deps.access.assertCourseLecturer(principal, id);
+      file = multipart
+        ? await readMultipartMaterial(request, maxBytes, query.filename)
+        : rawMaterial(request, query.filename);
+    } catch (error) {
+      // A refused form is still arriving: let it go by so the answer gets through.
+      if (multipart) request.raw.resume();
+      throw error;
+    }
     const material = await deps.library.upload({
       courseId: id,
       ownerId: principal.userId,
-      filename: query.filename,
-      ...(contentType && contentType !== 'application/octet-stream'
-        ? { mediaType: contentType }
-        : {}),
-      data,
+      filename: file.filename,
+      ...(file.mediaType ? { mediaType: file.mediaType } : {}),
+      data: file.data,
       ...(query.title ? { title: query.title } : {}),
     });
     request.log.info(
@@ -133,4 +145,58 @@ function registerUpload(app: FastifyInstance, deps: MaterialRoutesDeps): void {
     );
     return reply.status(201).send(material);
   });
+}
+
+/** The raw-body upload: the parser has buffered it (within the size limit). */
+function rawMaterial(
+  request: FastifyRequest,
+  name: string | undefined,
+): { filename: string; mediaType: string | undefined; data: Buffer } {
+  if (!name)
+    throw new AppError(
+      'invalid_argument',
+      'filename is required: name the file with ?filename= (or send a multipart form)',
+    );
+  const data = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  if (data.byteLength === 0)
+    throw new AppError('invalid_argument', 'The upload is empty: send the file as the body');
+  if (request.headers['content-type']?.trim().toLowerCase().startsWith('multipart/'))
+    throw new AppError(
+      'unsupported_media_type',
+      'Send the file as the body (with ?filename=) or as a multipart/form-data form',
+    );
+  return { filename: name, mediaType: mediaTypeOf(request.headers['content-type']), data };
+}
+
+/**
+ * The form's one file part, read within the size limit as it streams in (the library parses
+ * whole files, so it is collected, but never past the limit). `?filename=` renames it.
+ */
+async function readMultipartMaterial(
+  request: FastifyRequest,
+  maxBytes: number,
+  name: string | undefined,
+): Promise<{ filename: string; mediaType: string | undefined; data: Buffer }> {
+  const file = await MultipartFile.open(request, { maxBytes, what: 'material' });
+  const checked = filename.safeParse(name ?? file.filename);
+  if (!checked.success) {
+    file.discard();
+    throw new AppError(
+      'invalid_argument',
+      'The file part needs a file name (filename="notes.md" in its Content-Disposition)',
+    );
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of file.stream) chunks.push(chunk as Buffer);
+  await file.finish();
+  return {
+    filename: checked.data,
+    mediaType: mediaTypeOf(file.mediaType),
+    data: Buffer.concat(chunks),
+  };
+}
+
+function mediaTypeOf(header: string | undefined): string | undefined {
+  const type = header?.split(';')[0]?.trim();
+  return type && type !== 'application/octet-stream' ? type : undefined;
 }

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AccessPolicy } from '@lm/identity';
 import type { RecordingJobs, RecordingView } from '@lm/jobs';
@@ -11,6 +11,7 @@ import {
   type TranscriptStore,
 } from '@lm/library';
 import { parseBody } from '../sessions/sessionRoutes.js';
+import { MultipartFile, isMultipart, registerMultipartParser } from './MultipartFile.js';
 import { parseRange } from './parseRange.js';
 
 export interface RecordingRoutesDeps {
@@ -26,6 +27,23 @@ export interface RecordingRoutesDeps {
 
 /** What an upload may be: any audio type ffmpeg reads, and WebM from browser recorders. */
 const UPLOAD_TYPE = /^(audio\/[a-z0-9.+-]+|video\/webm)$/;
+/**
+ * A form part typed application/octet-stream (what many clients send for any file) is typed
+ * by its file name's extension instead.
+ */
+const AUDIO_EXTENSIONS: Record<string, string> = {
+  wav: 'audio/wav',
+  mp3: 'audio/mpeg',
+  ogg: 'audio/ogg',
+  opus: 'audio/ogg',
+  oga: 'audio/ogg',
+  flac: 'audio/flac',
+  m4a: 'audio/mp4',
+  aac: 'audio/aac',
+  webm: 'audio/webm',
+};
+/** Room for a form's boundaries and part headers around the file, in the early size check. */
+const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 const ident = z
   .string()
@@ -66,6 +84,8 @@ function registerScoped(app: FastifyInstance, deps: RecordingRoutesDeps): void {
   // The built-in JSON and text parsers go too: a big text/plain body must get our 415, not their 413.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+  // multipart/form-data: the route streams its one file part to disk the same way.
+  registerMultipartParser(app);
 
   /** The recording if the caller may see it, else not_found (existence is not disclosed). */
   const visibleRecording = async (principal: Principal, id: string): Promise<RecordingView> => {
@@ -77,6 +97,7 @@ function registerScoped(app: FastifyInstance, deps: RecordingRoutesDeps): void {
   };
 
   app.post('/api/recordings', async (request, reply) => {
+    if (isMultipart(request)) return uploadForm(request, reply);
     const principal = await deps.authenticate(request);
     if (principal.kind !== 'user')
       throw new AppError('permission_denied', 'Recordings are uploaded by people, not services');
@@ -123,6 +144,86 @@ function registerScoped(app: FastifyInstance, deps: RecordingRoutesDeps): void {
       job: { id: job.id, state: job.state, progress: job.progress },
     });
   });
+
+  /**
+   * The same upload as a multipart/form-data form with one file field: the part's type (or its
+   * file name's extension) must be audio, and the file streams to disk as it arrives.
+   */
+  const uploadForm = async (request: FastifyRequest, reply: FastifyReply) => {
+    let file: MultipartFile | undefined;
+    let principal: Principal;
+    let query: z.infer<typeof uploadQuery>;
+    let contentType: string;
+    try {
+      principal = await deps.authenticate(request);
+      if (principal.kind !== 'user')
+        throw new AppError('permission_denied', 'Recordings are uploaded by people, not services');
+      query = parseBody(uploadQuery, request.query);
+      const declared = Number(request.headers['content-length'] ?? NaN);
+      if (
+        Number.isFinite(declared) &&
+        declared > recordings.maxUploadBytes + MULTIPART_OVERHEAD_BYTES
+      ) {
+        throw new AppError(
+          'payload_too_large',
+          `The form is ${megabytes(declared)}; the limit for the recording is ${megabytes(recordings.maxUploadBytes)}`,
+          { details: { maxBytes: recordings.maxUploadBytes } },
+        );
+      }
+      if (query.courseId) await deps.access.assertCourseLecturer(principal, query.courseId);
+      file = await MultipartFile.open(request, {
+        maxBytes: recordings.maxUploadBytes,
+        what: 'recording',
+      });
+      contentType = audioTypeOf(file);
+      if (!UPLOAD_TYPE.test(contentType)) {
+        throw new AppError(
+          'unsupported_media_type',
+          `The file part "${file.filename}" is ${contentType ? `"${contentType}"` : 'untyped'}, not audio: send an audio file (e.g. audio/wav, audio/mpeg, audio/ogg, audio/webm) or video/webm`,
+        );
+      }
+    } catch (error) {
+      // A refused form is still arriving: let it go by so the answer gets through.
+      if (file) file.discard();
+      else request.raw.resume();
+      throw error;
+    }
+    const title =
+      (request.query as { title?: unknown }).title === undefined && file.filename
+        ? file.filename.replace(/\.[A-Za-z0-9]{1,5}$/, '').slice(0, 200) || query.title
+        : query.title;
+    let uploaded: Awaited<ReturnType<RecordingJobs['upload']>>;
+    try {
+      uploaded = await recordings.upload({
+        ownerId: principal.userId,
+        courseId: query.courseId ?? null,
+        title,
+        contentType,
+        body: file.stream,
+      });
+    } catch (error) {
+      // Too large, or the client went away: whatever of the form is left is dropped.
+      file.discard();
+      throw error;
+    }
+    const { recording, job } = uploaded;
+    try {
+      await file.finish();
+    } catch (error) {
+      // A second file: the first is not kept either, the form as a whole is refused.
+      await recordings.delete(recording.id);
+      throw error;
+    }
+    request.log.info(
+      { recording: recording.id, job: job.id, user: principal.userId, bytes: recording.sizeBytes },
+      'recording uploaded (form)',
+    );
+    return reply.status(202).send({
+      recordingId: recording.id,
+      recording,
+      job: { id: job.id, state: job.state, progress: job.progress },
+    });
+  };
 
   app.get('/api/recordings', async (request) => {
     const principal = await deps.authenticate(request);
@@ -227,6 +328,13 @@ function registerScoped(app: FastifyInstance, deps: RecordingRoutesDeps): void {
     if (ownerId !== principal.userId) throw new AppError('not_found', `No job ${id}`);
     return job;
   });
+}
+
+/** The part's own audio type, or its extension's when the part is untyped or octet-stream. */
+function audioTypeOf(file: MultipartFile): string {
+  if (file.mediaType && file.mediaType !== 'application/octet-stream') return file.mediaType;
+  const extension = file.filename.split('.').pop()?.toLowerCase() ?? '';
+  return AUDIO_EXTENSIONS[extension] ?? file.mediaType;
 }
 
 function megabytes(bytes: number): string {

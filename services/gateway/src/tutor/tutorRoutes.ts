@@ -182,7 +182,8 @@ export function registerTutorRoutes(app: FastifyInstance, deps: TutorRoutesDeps)
    * A tutoring session's output: `{"type":"reply","chunk":ReplyChunk}` frames and
    * `{"type":"audio","sampleRate","pcm":<base64 s16le>,"text","endOfUtterance"}` frames.
    * Barge-in needs nothing from the client: speaking again (through the ingest) cancels the
-   * reply, a `cancelled` chunk arrives and the audio stops.
+   * reply, a `cancelled` chunk arrives (the client drops the audio it still has queued) and no
+   * audio of that turn follows it, only its end-of-utterance marker.
    */
   app.get<{ Params: { sessionId: string } }>(
     '/ws/tutor/:sessionId',
@@ -208,18 +209,27 @@ export function registerTutorRoutes(app: FastifyInstance, deps: TutorRoutesDeps)
           };
           // One tail per socket: every gateway replica sees every reply, each keeps its own.
           const tails: Closable[] = [];
+          // Turns cancelled on this socket. The two tails are separate streams, so audio the
+          // speech service sent just before it saw the cancel can come after it: dropped here.
+          const cancelled = new Set<string>();
           socket.once('close', () => {
             for (const tail of tails) void tail.close();
           });
           tails.push(
             await voice.tailReplies((chunk) => {
-              if (conversations.has(chunk.conversationId))
-                send({ type: 'reply', chunk: ReplyChunk.toJSON(chunk) });
+              if (!conversations.has(chunk.conversationId)) return;
+              if (chunk.body?.$case === 'cancelled') {
+                if (cancelled.size >= 100) cancelled.clear();
+                cancelled.add(chunk.turnId);
+              }
+              send({ type: 'reply', chunk: ReplyChunk.toJSON(chunk) });
             }),
           );
           tails.push(
             await voice.tailSpeech((chunk) => {
               if (chunk.sessionId !== sessionId) return;
+              if (cancelled.has(chunk.utteranceId) && !chunk.endOfUtterance) return;
+              if (chunk.endOfUtterance) cancelled.delete(chunk.utteranceId);
               send({
                 type: 'audio',
                 utteranceId: chunk.utteranceId,
