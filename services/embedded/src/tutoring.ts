@@ -3,11 +3,12 @@ import type { Db } from '@lm/db';
 import type { PlatformRouteDeps } from '@lm/gateway';
 import { loadConfig, type Logger } from '@lm/kit';
 import { MaterialLibrary, createVectorStore, libraryDb } from '@lm/library';
-import { SentenceEmbedder } from '@lm/models';
+import { SentenceEmbedder, SileroVad } from '@lm/models';
 import { PiperSynthesizer, ReplySpeaker, SpeechService, speechConfigSchema } from '@lm/speech';
 import { speechAudioTopic, tutorRepliesTopic, type Bus } from '@lm/streams';
 import {
   ConversationStore,
+  SileroSpeechProbability,
   TutorService,
   VoiceTutor,
   createLlm,
@@ -75,11 +76,14 @@ export async function startTutoring(options: {
       llm,
       logger: logger.child({ component: 'tutor' }),
     });
+    const vad = await SileroVad.load();
+    closers.push(() => vad.close());
     const voice = new VoiceTutor({
       bus,
       tutor,
       store,
       logger: logger.child({ component: 'voice-tutor' }),
+      createSpeechDetector: () => new SileroSpeechProbability(vad),
       endOfTurn: { unfinishedGraceMs: tutorConfig.TUTOR_TURN_GRACE_MS },
     });
     await voice.start();

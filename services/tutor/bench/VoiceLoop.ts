@@ -19,7 +19,14 @@ import {
   TranscriberService,
   WhisperWordRecognizer,
 } from '@lm/transcriber';
-import { ConversationStore, ExtractiveLlm, TutorService, VoiceTutor, tutorDb } from '@lm/tutor';
+import {
+  ConversationStore,
+  ExtractiveLlm,
+  SileroSpeechProbability,
+  TutorService,
+  VoiceTutor,
+  tutorDb,
+} from '@lm/tutor';
 
 const run = promisify(execFile);
 
@@ -36,6 +43,14 @@ export interface VoiceExchange {
   /** The spoken answer (PCM s16le at `sampleRate`). */
   pcm: Int16Array;
   sampleRate: number;
+  /** With `interrupt`: when the interruption's speech began (captured) and the cancel went out. */
+  bargeIn?: { onsetAt: number; cancelAt: number | null; trigger: string | null };
+}
+
+/** Interrupt the answer: speak `text` once `afterAudioMs` of the answer has been sent. */
+export interface Interruption {
+  text: string;
+  afterAudioMs: number;
 }
 
 /**
@@ -87,7 +102,13 @@ export class VoiceLoop {
     });
     const synthesizer = new PiperSynthesizer();
     await synthesizer.warm();
-    const voice = new VoiceTutor({ bus, tutor, store, logger });
+    const voice = new VoiceTutor({
+      bus,
+      tutor,
+      store,
+      logger,
+      createSpeechDetector: () => new SileroSpeechProbability(vad),
+    });
     const speaker = new ReplySpeaker({ bus, synthesizer, logger });
     await transcriber.start();
     await voice.start();
@@ -126,7 +147,7 @@ export class VoiceLoop {
   async ask(
     courseId: string,
     question: string,
-    options: { timeoutMs?: number } = {},
+    options: { timeoutMs?: number; interrupt?: Interruption } = {},
   ): Promise<VoiceExchange> {
     const sessionId = `voice-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
     await this.parts.voice.openSession({ sessionId, userId: 'student', courseId });
@@ -138,25 +159,44 @@ export class VoiceLoop {
     let spokenEnd = false;
     let turnDecidedAt: number | null = null;
     let heardQuestion = '';
+    let firstTurn = '';
+    let cancelAt: number | null = null;
+    let trigger: string | null = null;
     this.parts.voice.events.turn = (e) => {
-      if (e.sessionId !== sessionId) return;
+      if (e.sessionId !== sessionId || turnDecidedAt !== null) return;
       turnDecidedAt = e.decidedAtMs;
       heardQuestion = e.text;
+      firstTurn = e.turnId;
+    };
+    this.parts.voice.events.bargeIn = (e) => {
+      if (e.sessionId === sessionId) trigger = e.trigger;
     };
     const replies = await this.parts.bus.tail(tutorRepliesTopic, (c) => {
-      if (c.sessionId === sessionId) reply.push(c);
-    });
-    const spoken = await this.parts.bus.tail(speechAudioTopic, (c) => {
       if (c.sessionId !== sessionId) return;
+      // What the gateway forwards to the student's tutor socket as it is published.
+      if (c.body?.$case === 'cancelled' && c.turnId === firstTurn) cancelAt ??= Date.now();
+      if (c.turnId === firstTurn || !firstTurn) reply.push(c);
+    });
+    let firstAudioSamples = 0;
+    const spoken = await this.parts.bus.tail(speechAudioTopic, (c) => {
+      if (c.sessionId !== sessionId || (firstTurn && c.utteranceId !== firstTurn)) return;
       if (c.pcm.length > 0) {
         if (!firstAudioAt) firstAudioAt = Date.now();
         sampleRate = c.sampleRate;
         const bytes = Buffer.from(c.pcm);
         audio.push(new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2));
+        firstAudioSamples += bytes.byteLength / 2;
       }
       if (c.endOfUtterance) spokenEnd = true;
     });
-    // A live microphone: the question at real-time pace, then silence until the answer is over.
+    // A live microphone: the question at real-time pace, then silence until the answer is over
+    // (or, to interrupt it, the interruption once enough of the answer was sent). Each 100 ms
+    // frame goes out when its last sample has been captured.
+    const interruption = options.interrupt
+      ? await this.speak(options.interrupt.text)
+      : new Int16Array(0);
+    let interruptFrom: number | null = null;
+    let onsetAt = 0;
     const chunker = new AudioChunker({
       sessionId,
       streamId: 'mic',
@@ -168,19 +208,34 @@ export class VoiceLoop {
     let sent = 0;
     let endOfSpeechAt = 0;
     const deadline = started + (options.timeoutMs ?? 60_000);
-    while (!spokenEnd) {
+    const captureTime = (sample: number) => started + (sample / 16000) * 1000;
+    const interrupting = () =>
+      interruptFrom !== null && sent < interruptFrom + interruption.length + 8000;
+    while (!spokenEnd || interrupting()) {
       if (Date.now() > deadline) throw new Error(`no spoken answer to "${question}" in time`);
-      const piece =
-        sent < speech.length
-          ? speech.subarray(sent, sent + chunkSamples)
-          : new Int16Array(chunkSamples);
-      const bytes = Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-      for (const chunk of chunker.push(Buffer.from(bytes)))
+      await new Promise((r) =>
+        setTimeout(r, Math.max(0, captureTime(sent + chunkSamples) - Date.now())),
+      );
+      const audioMs = (firstAudioSamples / sampleRate) * 1000;
+      if (
+        options.interrupt &&
+        interruptFrom === null &&
+        audioMs >= options.interrupt.afterAudioMs
+      ) {
+        interruptFrom = sent;
+        onsetAt = captureTime(sent + onsetIndex(interruption));
+      }
+      let piece: Int16Array;
+      if (sent < speech.length) piece = speech.subarray(sent, sent + chunkSamples);
+      else if (interruptFrom !== null && sent - interruptFrom < interruption.length)
+        piece = interruption.subarray(sent - interruptFrom, sent - interruptFrom + chunkSamples);
+      else piece = new Int16Array(chunkSamples);
+      const frame = new Int16Array(chunkSamples);
+      frame.set(piece);
+      for (const chunk of chunker.push(Buffer.from(frame.buffer)))
         await this.parts.bus.publish(audioTopic, chunk);
       sent += chunkSamples;
       if (sent >= speech.length && !endOfSpeechAt) endOfSpeechAt = Date.now();
-      const due = started + (sent / 16000) * 1000;
-      await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
     }
     for (const chunk of chunker.end('client')) await this.parts.bus.publish(audioTopic, chunk);
     await replies.close();
@@ -201,6 +256,7 @@ export class VoiceLoop {
       reply,
       pcm,
       sampleRate,
+      ...(options.interrupt ? { bargeIn: { onsetAt, cancelAt, trigger } } : {}),
     };
   }
 
@@ -217,4 +273,10 @@ export class VoiceLoop {
     await p.db.close();
     rmSync(p.dir, { recursive: true, force: true });
   }
+}
+
+/** Index of the first sample loud enough to be speech (espeak-ng starts with a little silence). */
+function onsetIndex(samples: Int16Array): number {
+  const i = samples.findIndex((s) => Math.abs(s) > 1000);
+  return i < 0 ? 0 : i;
 }

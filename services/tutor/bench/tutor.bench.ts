@@ -239,7 +239,6 @@ if (turns > 0) {
     const done = exchange.reply.at(-1)?.body;
     if (done?.$case === 'done' && done.value.text.includes(qa.answer)) understood += 1;
   }
-  await loop.close();
   row(
     `voice-to-voice, end of speech -> first audio (${turns} spoken questions)`,
     p50p95(v2v),
@@ -248,6 +247,33 @@ if (turns > 0) {
   row('  end of speech -> turn decided (VAD silence + whisper final)', p50p95(toTurn));
   row('  turn decided -> first audio chunk sent', p50p95(turnToAudio2));
   row('  spoken questions answered from the expected passage', `${understood}/${turns}`);
+
+  // 6. Barge-in: the student speaks over the answer; from the onset of their speech (as
+  //    captured by the microphone, sent in 100 ms frames) to the cancel going out to them
+  //    (published on lm.tutor-replies.v1, which the gateway forwards to the tutor socket).
+  const bargeRuns = Number(process.env.BENCH_BARGE_IN_RUNS ?? 5);
+  const onsetToCancel: number[] = [];
+  const triggers = new Map<string, number>();
+  for (let i = 0; i < bargeRuns; i += 1) {
+    const qa = questions[(i * 5 + 1) % questions.length]!;
+    const exchange = await loop.ask(qa.courseId, qa.question, {
+      interrupt: { text: 'Wait, stop, I have another question.', afterAudioMs: 600 },
+    });
+    const barge = exchange.bargeIn;
+    if (barge?.cancelAt) onsetToCancel.push(barge.cancelAt - barge.onsetAt);
+    const trigger = barge?.trigger ?? 'none';
+    triggers.set(trigger, (triggers.get(trigger) ?? 0) + 1);
+  }
+  row(
+    `barge-in, speech onset -> cancel sent to the student (${onsetToCancel.length}/${bargeRuns} runs)`,
+    p50p95(onsetToCancel),
+    'playback stop <= 300 ms',
+  );
+  row(
+    '  noticed by',
+    [...triggers].map(([t, n]) => `${t === 'speech' ? 'speech onset (VAD)' : t} ${n}`).join(', '),
+  );
+  await loop.close();
 }
 
 const width = [

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type Logger } from '@lm/kit';
+import type { AudioChunk } from '@lm/proto/audio/v1/audio';
 import type { SpeechAudioChunk } from '@lm/proto/speech/v1/speech';
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import { TurnSource, type TutorTurn } from '@lm/proto/tutor/v1/tutor';
 import {
+  audioTopic,
   speechAudioTopic,
   transcriptsTopic,
   tutorRepliesTopic,
@@ -17,6 +19,11 @@ import {
   type EndOfTurnOptions,
   type TurnDecision,
 } from './EndOfTurnDetector.js';
+import {
+  SpeechOnsetDetector,
+  type SpeechOnsetOptions,
+  type SpeechProbability,
+} from './SpeechOnsetDetector.js';
 import type { ReplyTimings, TutorService } from './TutorService.js';
 
 export interface VoiceTutorDeps {
@@ -25,6 +32,13 @@ export interface VoiceTutorDeps {
   store: ConversationStore;
   logger: Logger;
   endOfTurn?: Partial<EndOfTurnOptions>;
+  /**
+   * A fresh voice activity detector for one stream (Silero). With it, the student's speech
+   * onset in the raw audio barges in, within ~100 ms of speech; without it, only their first
+   * transcribed words do, a second or more later.
+   */
+  createSpeechDetector?: () => SpeechProbability;
+  speechOnset?: Partial<SpeechOnsetOptions>;
   /** Consumer group prefix (distinct per deployment that shares a Kafka). */
   group?: string;
 }
@@ -41,10 +55,18 @@ export interface VoiceTurnEvent {
 
 export interface VoiceTutorEvents {
   turn?: (event: VoiceTurnEvent) => void;
-  bargeIn?: (event: { sessionId: string; turnId: string; atMs: number }) => void;
+  bargeIn?: (event: {
+    sessionId: string;
+    turnId: string;
+    atMs: number;
+    /** What noticed the student: speech onset in the audio, or words in the transcript. */
+    trigger: BargeInTrigger;
+  }) => void;
   replyTimings?: (event: { sessionId: string; turnId: string; timings: ReplyTimings }) => void;
   spoken?: (event: { turnId: string; spokenText: string }) => void;
 }
+
+export type BargeInTrigger = 'speech' | 'words';
 
 interface SessionState {
   record: VoiceSessionRecord;
@@ -53,6 +75,8 @@ interface SessionState {
   lastFinalAtMs: number;
   /** The reply being generated or spoken (until the speech service reports its end). */
   active: ActiveReply | undefined;
+  /** Watches the student's audio while a reply is out (a fresh one per reply). */
+  onset: SpeechOnsetDetector | undefined;
 }
 
 interface ActiveReply {
@@ -76,15 +100,21 @@ const MAX_TRACKED_UTTERANCES = 1000;
 /**
  * Voice tutoring over the bus. Transcript segments of tutoring rooms become tutor turns when
  * the EndOfTurnDetector says so; the reply chunks go to lm.tutor-replies.v1 for the speech
- * service. Barge-in: any words of the student while a reply is being produced cancel it (the
- * reply ends with a cancelled chunk, which also stops the speech). What the student actually
- * heard is read back from lm.speech-audio.v1: the speech service paces its audio to playback,
- * so the sentences whose audio it sent are the sentences that were played.
+ * service. Barge-in: the student's speech onset in the audio (with a speech detector) or any
+ * words of theirs while a reply is being produced or spoken cancel it (the reply ends with a
+ * cancelled chunk, which also stops the speech). What the student actually heard is read back
+ * from lm.speech-audio.v1: the speech service paces its audio to playback, so the sentences
+ * whose audio it sent before the cut are the sentences that were played.
  */
 export class VoiceTutor {
   private readonly sessions = new Map<string, SessionState>();
   private readonly notTutoring = new Map<string, number>();
   private readonly spoken = new Map<string, string[]>();
+  /**
+   * Turns cut by barge-in, with the moment of the cut: audio the speech service emitted after
+   * it was not heard (the client drops it), even if this consumer reads it a little later.
+   */
+  private readonly cut = new Map<string, number>();
   private readonly subscriptions: Subscription[] = [];
   private readonly group: string;
   events: VoiceTutorEvents = {};
@@ -108,6 +138,13 @@ export class VoiceTutor {
         this.onSpeechAudio(chunk),
       ),
     );
+    if (this.deps.createSpeechDetector) {
+      this.subscriptions.push(
+        await this.deps.bus.subscribe(audioTopic, { group: `${this.group}.onset` }, (chunk) =>
+          this.onAudio(chunk),
+        ),
+      );
+    }
   }
 
   /**
@@ -167,7 +204,7 @@ export class VoiceTutor {
     const state = await this.state(segment.sessionId);
     if (!state) return;
     const words = segment.text.trim() !== '';
-    if (words && state.active) this.bargeIn(state);
+    if (words && state.active) this.bargeIn(state, 'words');
     let decision: TurnDecision;
     if (segment.kind === SegmentKind.SEGMENT_KIND_FINAL) {
       state.lastFinalAtMs = segment.emittedAtMs || Date.now();
@@ -196,9 +233,27 @@ export class VoiceTutor {
     }
   }
 
-  private bargeIn(state: SessionState): void {
+  /**
+   * The student's audio while a reply is out: a speech onset barges in. Only sessions with a
+   * reply out are looked at (a map lookup for every other chunk, lectures included). The
+   * chunk's purpose is not relied on: the WebSocket ingest labels every stream a lecture.
+   */
+  private async onAudio(chunk: AudioChunk): Promise<void> {
+    if (chunk.pcm.length === 0) return;
+    const state = this.sessions.get(chunk.sessionId);
+    const active = state?.active;
+    if (!state?.onset || !active || active.controller.signal.aborted || active.stopSent) return;
+    if (await state.onset.push(chunk.pcm)) this.bargeIn(state, 'speech');
+  }
+
+  private bargeIn(state: SessionState, trigger: BargeInTrigger): void {
     const active = state.active;
     if (!active || active.controller.signal.aborted || active.stopSent) return;
+    if (this.cut.size >= MAX_TRACKED_UTTERANCES) {
+      const oldest = this.cut.keys().next().value;
+      if (oldest !== undefined) this.cut.delete(oldest);
+    }
+    this.cut.set(active.turnId, Date.now());
     if (active.generating) {
       // The reply generator ends with a cancelled chunk, which also stops the speech.
       active.controller.abort('barge-in');
@@ -208,13 +263,14 @@ export class VoiceTutor {
       void this.stopSpeaking(state.record.sessionId, active);
     }
     this.deps.logger.info(
-      { session: state.record.sessionId, turn: active.turnId },
+      { session: state.record.sessionId, turn: active.turnId, trigger },
       'barge-in: reply cancelled',
     );
     this.events.bargeIn?.({
       sessionId: state.record.sessionId,
       turnId: active.turnId,
       atMs: Date.now(),
+      trigger,
     });
   }
 
@@ -292,6 +348,8 @@ export class VoiceTutor {
         if (controller.signal.aborted && state.active === active) state.active = undefined;
       });
     state.active = active;
+    const detector = this.deps.createSpeechDetector?.();
+    state.onset = detector ? new SpeechOnsetDetector(detector, this.deps.speechOnset) : undefined;
   }
 
   private async onSpeechAudio(chunk: SpeechAudioChunk): Promise<void> {
@@ -304,9 +362,13 @@ export class VoiceTutor {
       sentences = [];
       this.spoken.set(chunk.utteranceId, sentences);
     }
-    if (chunk.text && chunk.pcm.length > 0) sentences.push(chunk.text);
+    // Sentences whose audio went out before the barge-in are what the student heard.
+    const cutAt = this.cut.get(chunk.utteranceId);
+    if (chunk.text && chunk.pcm.length > 0 && (cutAt === undefined || chunk.emittedAtMs < cutAt))
+      sentences.push(chunk.text);
     if (!chunk.endOfUtterance) return;
     this.spoken.delete(chunk.utteranceId);
+    this.cut.delete(chunk.utteranceId);
     const state = this.sessions.get(chunk.sessionId);
     if (state?.active?.turnId === chunk.utteranceId && !state.active.generating)
       state.active = undefined;
@@ -336,6 +398,7 @@ export class VoiceTutor {
       graceTimer: undefined,
       lastFinalAtMs: 0,
       active: undefined,
+      onset: undefined,
     };
     this.sessions.set(sessionId, state);
     return state;

@@ -11,3 +11,5 @@ export * from './VoiceTutor.js';
 export * from './tutorGrpcService.js';
 export * from './createLlm.js';
 export * from './config.js';
+export * from './SpeechOnsetDetector.js';
+export * from './SileroSpeechProbability.js';

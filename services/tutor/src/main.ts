@@ -11,13 +11,14 @@ import {
   withCallerIdentity,
 } from '@lm/kit';
 import { MaterialLibrary, createVectorStore, libraryDb } from '@lm/library';
-import { SentenceEmbedder } from '@lm/models';
+import { SentenceEmbedder, SileroVad } from '@lm/models';
 import { TutorServiceService } from '@lm/proto/tutor/v1/tutor';
 import { createBus } from '@lm/streams';
 import { ConversationStore } from './ConversationStore.js';
 import { tutorConfigSchema } from './config.js';
 import { createLlm } from './createLlm.js';
 import { TutorService } from './TutorService.js';
+import { SileroSpeechProbability } from './SileroSpeechProbability.js';
 import { tutorDb } from './tables.js';
 import { TUTOR_SERVICE_END_USER, tutorGrpcService } from './tutorGrpcService.js';
 import { VoiceTutor } from './VoiceTutor.js';
@@ -58,11 +59,15 @@ const tutor = new TutorService({ store, retriever: library, llm, logger });
 
 const bus = createBus();
 shutdown.add('bus', () => bus.close());
+// Barge-in listens for the student's speech onset in the raw audio (see VoiceTutor).
+const vad = await SileroVad.load();
+shutdown.add('vad', () => vad.close());
 const voice = new VoiceTutor({
   bus,
   tutor,
   store,
   logger,
+  createSpeechDetector: () => new SileroSpeechProbability(vad),
   endOfTurn: { unfinishedGraceMs: config.TUTOR_TURN_GRACE_MS },
 });
 await voice.start();
