@@ -20,17 +20,8 @@ logs="$dir/logs"
 data="$dir/data"
 config="$dir/server.properties"
 
-running_pid() {
-  [ -f "$pidfile" ] || return 1
-  local pid
-  pid="$(cat "$pidfile")"
-  # The pid must be alive and still be our broker (pids are reused after a reboot).
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -qa 'kafka.Kafka' "/proc/$pid/cmdline" 2>/dev/null || return 1
-  echo "$pid"
-}
-
-# The port answers a TCP connect; `wait` then also checks that Kafka serves metadata (below).
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+running_pid() { lm_running_pid "$pidfile" 'kafka.Kafka'; }
+port_open() { lm_port_open "$port"; }
 
 write_config() {
   mkdir -p "$data" "$logs"
@@ -101,15 +92,8 @@ ready() {
 }
 
 wait_ready() {
-  if ! running_pid >/dev/null; then
-    lm_log "Kafka is not running"
-    tail -n 40 "$logs/server.log" "$logs/stdout.log" >&2 2>/dev/null || true
-    return 1
-  fi
-  if ! lm_wait_for "Kafka on 127.0.0.1:$port" "${LM_KAFKA_WAIT_SECONDS:-90}" ready; then
-    tail -n 40 "$logs/server.log" "$logs/stdout.log" >&2 2>/dev/null || true
-    return 1
-  fi
+  lm_wait_server "Kafka on 127.0.0.1:$port" "${LM_KAFKA_WAIT_SECONDS:-90}" running_pid ready \
+    "$logs/server.log" "$logs/stdout.log"
   lm_log "Kafka ready on 127.0.0.1:$port"
 }
 
@@ -119,37 +103,9 @@ stop() {
     rm -f "$pidfile"
     return 0
   fi
-  lm_log "stopping Kafka (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
   # A controlled shutdown takes a few seconds; after 30 s it is stuck, so kill it.
-  local deadline=$(($(date +%s) + 30))
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      lm_log "Kafka did not stop in 30 s; killing it"
-      kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.3
-  done
+  lm_terminate Kafka "$pid" 30
   rm -f "$pidfile"
 }
 
-case "${1:-}" in
-  start) start ;;
-  wait) wait_ready ;;
-  stop) stop ;;
-  reset)
-    stop
-    rm -rf "$data" "$config"
-    lm_log "Kafka data wiped ($data)"
-    ;;
-  status)
-    if pid="$(running_pid)"; then
-      echo "kafka: running (pid $pid) on 127.0.0.1:$port"
-    else
-      echo "kafka: stopped"
-      exit 1
-    fi
-    ;;
-  *) lm_die "usage: scripts/infra/kafka.sh start|wait|stop|reset|status" ;;
-esac
+lm_infra_main kafka "$port" "$data" "$@"

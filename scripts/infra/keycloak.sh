@@ -34,15 +34,8 @@ prepare_home() {
   [ -d "$runhome/conf" ] || cp -r "$home/conf" "$runhome/conf"
 }
 
-running_pid() {
-  [ -f "$pidfile" ] || return 1
-  local pid
-  pid="$(cat "$pidfile")"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -qa 'keycloak' "/proc/$pid/cmdline" 2>/dev/null || return 1
-  echo "$pid"
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+running_pid() { lm_running_pid "$pidfile" 'keycloak'; }
+port_open() { lm_port_open "$port"; }
 
 # The discovery document answers only once the realm is imported and the server serves requests.
 realm_ready() {
@@ -99,51 +92,19 @@ start() {
 }
 
 wait_ready() {
-  if ! running_pid >/dev/null; then
-    lm_log "Keycloak is not running"
-    tail -n 40 "$logfile" >&2 2>/dev/null || true
-    return 1
-  fi
   local began
   began=$(date +%s)
-  if ! lm_wait_for "Keycloak realm $realm on 127.0.0.1:$port" "${LM_KEYCLOAK_WAIT_SECONDS:-180}" realm_ready; then
-    tail -n 40 "$logfile" >&2 2>/dev/null || true
-    return 1
-  fi
+  lm_wait_server "Keycloak realm $realm on 127.0.0.1:$port" "${LM_KEYCLOAK_WAIT_SECONDS:-180}" \
+    running_pid realm_ready "$logfile"
   lm_log "Keycloak ready on 127.0.0.1:$port (realm $realm, waited $(($(date +%s) - began))s)"
 }
 
 stop() {
   local pid
   pid="$(running_pid)" || { rm -f "$pidfile"; return 0; }
-  lm_log "stopping Keycloak (pid $pid)"
   # setsid made the server its own process group: signal the group (kc.sh and the JVM).
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  local i
-  for i in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  kill -KILL -- "-$pid" 2>/dev/null || true
+  lm_terminate Keycloak "$pid" 30 --group
   rm -f "$pidfile"
 }
 
-case "${1:-}" in
-  start) start ;;
-  wait) wait_ready ;;
-  stop) stop ;;
-  reset)
-    stop
-    rm -rf "$data"
-    lm_log "Keycloak data wiped ($data)"
-    ;;
-  status)
-    if pid="$(running_pid)"; then
-      echo "keycloak: running (pid $pid) on 127.0.0.1:$port"
-    else
-      echo "keycloak: stopped"
-      exit 1
-    fi
-    ;;
-  *) lm_die "usage: scripts/infra/keycloak.sh start|wait|stop|reset|status" ;;
-esac
+lm_infra_main keycloak "$port" "$data" "$@"

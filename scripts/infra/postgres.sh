@@ -50,15 +50,8 @@ ensure_owner() {
     lm_die "the postgres user cannot reach $dir (a parent folder is not world-searchable); set LM_DATA_DIR"
 }
 
-running_pid() {
-  [ -f "$data/postmaster.pid" ] || return 1
-  local pid
-  pid="$(head -n 1 "$data/postmaster.pid")"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -qa 'postgres' "/proc/$pid/cmdline" 2>/dev/null || return 1
-  echo "$pid"
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
+running_pid() { lm_running_pid "$data/postmaster.pid" 'postgres'; }
+port_open() { lm_port_open "$port"; }
 
 # psql as the superuser through the cluster's own unix socket (trusted; nobody else can reach it).
 psql_admin() {
@@ -141,15 +134,7 @@ ready() {
 }
 
 wait_ready() {
-  if ! running_pid >/dev/null; then
-    lm_log "PostgreSQL is not running"
-    tail -n 40 "$logfile" >&2 2>/dev/null || true
-    return 1
-  fi
-  if ! lm_wait_for "PostgreSQL on 127.0.0.1:$port" "${LM_PG_WAIT_SECONDS:-60}" ready; then
-    tail -n 40 "$logfile" >&2 2>/dev/null || true
-    return 1
-  fi
+  lm_wait_server "PostgreSQL on 127.0.0.1:$port" "${LM_PG_WAIT_SECONDS:-60}" running_pid ready "$logfile"
   lm_log "PostgreSQL ready on 127.0.0.1:$port (database lm)"
 }
 
@@ -163,22 +148,4 @@ stop() {
     as_owner "$bin/pg_ctl" --pgdata="$data" --mode=immediate stop >/dev/null
 }
 
-case "${1:-}" in
-  start) start ;;
-  wait) wait_ready ;;
-  stop) stop ;;
-  reset)
-    stop
-    rm -rf "$data"
-    lm_log "PostgreSQL cluster wiped ($data)"
-    ;;
-  status)
-    if pid="$(running_pid)"; then
-      echo "postgres: running (pid $pid) on 127.0.0.1:$port"
-    else
-      echo "postgres: stopped"
-      exit 1
-    fi
-    ;;
-  *) lm_die "usage: scripts/infra/postgres.sh start|wait|stop|reset|status" ;;
-esac
+lm_infra_main postgres "$port" "$data" "$@"
