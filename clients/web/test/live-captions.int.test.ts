@@ -134,6 +134,57 @@ describe('web app: a lecturer goes live, a student reads the captions', () => {
     expect(transcript).toMatch(/\d\d:\d\d/);
     await screenshot(lecturer.page, '06-transcript');
 
+    // The lecture was recorded: its transcript page has a player, and choosing a line (here with
+    // the keyboard) plays the recording from that line's time, with the line highlighted.
+    const player = lecturer.page.locator('audio');
+    await player.waitFor({ timeout: 15_000 });
+    const duration = await player.evaluate(
+      (a) =>
+        new Promise<number>((resolve) => {
+          const media = a as HTMLAudioElement;
+          if (media.readyState >= 1) resolve(media.duration);
+          else
+            media.addEventListener('loadedmetadata', () => resolve(media.duration), { once: true });
+        }),
+    );
+    const lineButtons = lecturer.page.getByRole('list', { name: 'Transcript' }).getByRole('button');
+    const lineCount = await lineButtons.count();
+    expect(lineCount).toBeGreaterThan(0);
+    // The last line: the furthest from the start.
+    const chosen = lineButtons.nth(lineCount - 1);
+    const lineStart = Number(await chosen.getAttribute('data-start-ms')) / 1000;
+    // The player starts far from the line, so only a seek to it can put it there.
+    const away = lineStart > duration / 2 ? 0 : Math.max(0, duration - 0.5);
+    await player.evaluate((a, t) => ((a as HTMLAudioElement).currentTime = t), away);
+    console.log(
+      `recorded lecture: ${duration.toFixed(1)} s; chosen line at ${lineStart.toFixed(2)} s, player at ${away.toFixed(1)} s`,
+    );
+    expect(duration).toBeGreaterThan(lineStart);
+    await chosen.focus();
+    await lecturer.page.keyboard.press('Enter');
+    const position = await lecturer.page.waitForFunction(
+      (start) => {
+        const media = document.querySelector('audio');
+        // Within a moment of the click: playing from the line's start (plus what has played).
+        return media &&
+          !media.paused &&
+          media.currentTime >= start - 0.05 &&
+          media.currentTime < start + 1.5
+          ? media.currentTime
+          : false;
+      },
+      lineStart,
+      { timeout: 1_500, polling: 50 },
+    );
+    console.log(`player at ${Number(await position.jsonValue()).toFixed(2)} s after the click`);
+    await lecturer.page
+      .getByRole('list', { name: 'Transcript' })
+      .locator('button.playing')
+      .first()
+      .waitFor({ timeout: 5_000 });
+    await screenshot(lecturer.page, '06b-transcript-playing');
+    await player.evaluate((a) => (a as HTMLAudioElement).pause());
+
     // Search across the course's transcripts finds the lecture's line.
     await lecturer.page.getByRole('link', { name: 'Courses' }).click();
     await lecturer.page.getByRole('link', { name: 'Biology 101' }).click();

@@ -21,8 +21,10 @@ import {
   type Logger,
 } from '@lm/kit';
 import {
+  LectureRecorder,
   RecordingJobs,
   RecordingStorage,
+  lectureAudioDir,
   RecordingTranscriber,
   recordingsConfigSchema,
   recordingsDir,
@@ -157,6 +159,15 @@ export async function startEmbeddedPlatform(options: {
     });
     await recordingWorker.start();
     closers.push({ name: 'recording-worker', close: () => recordingWorker.close() });
+    const lectureAudio = new RecordingStorage(lectureAudioDir(recordingsConfig));
+    const lectureRecorder = new LectureRecorder({
+      bus,
+      storage: lectureAudio,
+      logger,
+      maxBytesPerSession: recordingsConfig.LM_LECTURE_AUDIO_MAX_BYTES,
+    });
+    await lectureRecorder.start();
+    closers.push({ name: 'lecture-recorder', close: () => lectureRecorder.close() });
     // The in-memory bus forgets its messages on restart: jobs left unfinished are asked for again.
     if (bus.kind === 'memory')
       await recordings.requeueUnfinished({ olderThanMs: 0, includeRunning: true });
@@ -227,6 +238,7 @@ export async function startEmbeddedPlatform(options: {
       media,
       webDistDir,
       recordings,
+      lectureAudio,
       publishAudio: async (chunk) => {
         await bus.publish(audioTopic, chunk);
       },

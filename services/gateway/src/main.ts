@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { Db } from '@lm/db';
 import { API_AUDIENCE, TokenPruner, createIdentity } from '@lm/identity';
-import { RecordingJobs, RecordingStorage, recordingsConfigSchema, recordingsDir } from '@lm/jobs';
+import {
+  RecordingJobs,
+  RecordingStorage,
+  lectureAudioDir,
+  recordingsConfigSchema,
+  recordingsDir,
+} from '@lm/jobs';
 import {
   GracefulShutdown,
   HealthRegistry,
@@ -147,6 +153,8 @@ registerPlatformRoutes(gateway, {
   fanout,
   media,
   recordings,
+  // Written by the jobs service's LectureRecorder on the shared recordings volume.
+  lectureAudio: new RecordingStorage(lectureAudioDir(recordingsConfig)),
   keycloakIssuer,
   publishAudio: async (chunk) => {
     await bus.publish(audioTopic, chunk);

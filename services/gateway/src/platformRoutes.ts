@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { AppError, type Logger, type Principal } from '@lm/kit';
 import type { Identity } from '@lm/identity';
-import type { RecordingJobs } from '@lm/jobs';
+import type { RecordingJobs, RecordingStorage } from '@lm/jobs';
 import type { TranscriptStore } from '@lm/library';
 import type { MaterialLibrary } from '@lm/library';
 import type { AudioChunk } from '@lm/proto/audio/v1/audio';
@@ -36,6 +36,8 @@ export interface PlatformRouteDeps {
   keycloakIssuer?: string | undefined;
   /** Uploaded recordings and their transcription jobs; without it the recording routes are absent. */
   recordings?: RecordingJobs | undefined;
+  /** Live lectures' recorded audio (the LectureRecorder's folder); without it sessions have no audio. */
+  lectureAudio?: RecordingStorage | undefined;
   /** The built web app (clients/web/dist); served under /app/ when it has been built. */
   webDistDir?: string | undefined;
   /** Course materials and search; without it those routes are absent and lectures are not indexed. */
@@ -75,6 +77,7 @@ export function registerPlatformRoutes(gateway: Gateway, deps: PlatformRouteDeps
     registerSessionRoutes(app, {
       sessions: deps.sessions,
       transcripts: deps.transcripts,
+      lectureAudio: deps.lectureAudio,
       policy,
       viewerCount: (sessionId) => deps.fanout.viewerCount(sessionId),
       authenticate,

@@ -14,12 +14,22 @@ export const recordingsConfigSchema = z.object({
   LM_RECORDING_MAX_BYTES: env.positiveInt(200 * 1024 * 1024),
   /** Longest recording transcribed, in minutes (decoded audio is held in memory: ~115 MB/hour). */
   LM_RECORDING_MAX_MINUTES: env.positiveInt(180),
+  /**
+   * Largest WAV kept of one live lecture, in bytes (default 4 hours of 16 kHz mono 16-bit audio,
+   * about 461 MB); audio past it is not recorded and a warning is logged.
+   */
+  LM_LECTURE_AUDIO_MAX_BYTES: env.positiveInt(4 * 3600 * 32_000 + 44),
 });
 
 export type RecordingsConfig = z.infer<typeof recordingsConfigSchema>;
 
 export function recordingsDir(config: RecordingsConfig): string {
   return config.LM_RECORDINGS_DIR ?? join(config.LM_DATA_DIR, 'recordings');
+}
+
+/** Where live lectures' audio is kept: `lectures/` inside the recordings folder (same volume). */
+export function lectureAudioDir(config: RecordingsConfig): string {
+  return join(recordingsDir(config), 'lectures');
 }
 
 /** The standalone jobs service (services/jobs/src/main.ts). */

@@ -1,4 +1,6 @@
 export * from './RecordingStorage.js';
+export * from './LectureRecorder.js';
+export * from './lectureAudio.js';
 export * from './RecordingJobs.js';
 export * from './RecordingTranscriber.js';
 export * from './WindowPlanner.js';

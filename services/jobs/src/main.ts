@@ -1,13 +1,15 @@
-// The jobs service as its own process: the batch transcription worker over the jobs topic, with
-// liveness/readiness/metrics on its ops port. Uploads arrive through the gateway (RecordingJobs),
-// which shares the database and the recordings folder with this process.
+// The jobs service as its own process: the batch transcription worker over the jobs topic and the
+// lecture recorder (live lectures' audio from the audio topic into WAVs), with liveness, readiness
+// and metrics on its ops port. Uploads arrive through the gateway (RecordingJobs), which shares the
+// database and the recordings folder (lecture WAVs included) with this process.
 import { mkdirSync } from 'node:fs';
 import { openServiceDb } from '@lm/db';
 import { loadConfig, startServiceRuntime } from '@lm/kit';
 import { TranscriptStore } from '@lm/library';
 import { SileroVad, WhisperRecognizer } from '@lm/models';
-import { createBus, jobsTopic } from '@lm/streams';
-import { jobsServiceConfigSchema, recordingsDir } from './config.js';
+import { audioTopic, createBus, jobsTopic } from '@lm/streams';
+import { jobsServiceConfigSchema, lectureAudioDir, recordingsDir } from './config.js';
+import { LectureRecorder } from './LectureRecorder.js';
 import { RecordingJobs } from './RecordingJobs.js';
 import { RecordingStorage } from './RecordingStorage.js';
 import { RecordingTranscriber } from './RecordingTranscriber.js';
@@ -30,7 +32,7 @@ const env = { ...process.env };
 env.KAFKA_SESSION_TIMEOUT_MS ||= String(10 * 60_000);
 const bus = createBus({ env, clientId: 'lm-jobs' });
 shutdown.add('bus', () => bus.close());
-await bus.ensureTopics([jobsTopic]);
+await bus.ensureTopics([jobsTopic, audioTopic]);
 
 const storageDir = recordingsDir(config);
 mkdirSync(storageDir, { recursive: true });
@@ -53,6 +55,15 @@ const worker = new RecordingTranscriber({
 });
 await worker.start();
 shutdown.add('worker', () => worker.close());
+// Shares the recordings volume with the gateway, which serves the WAVs (GET /api/sessions/:id/audio).
+const recorder = new LectureRecorder({
+  bus,
+  storage: new RecordingStorage(lectureAudioDir(config)),
+  logger,
+  maxBytesPerSession: config.LM_LECTURE_AUDIO_MAX_BYTES,
+});
+await recorder.start();
+shutdown.add('lecture-recorder', () => recorder.close());
 // A gateway that died between committing a job and publishing its request left it queued.
 const requeued = await new RecordingJobs({ db, bus, storage, logger }).requeueUnfinished({
   olderThanMs: 2 * 60_000,

@@ -137,6 +137,17 @@ export class Api {
     );
   }
 
+  /** A live lecture's recorded audio as a WAV Blob (an <audio> element cannot send the token). */
+  sessionAudio(sessionId: string): Promise<Blob> {
+    return this.request(
+      'GET',
+      `/api/sessions/${encodeURIComponent(sessionId)}/audio`,
+      undefined,
+      true,
+      'blob',
+    );
+  }
+
   /** Downloads a transcript export (the browser cannot send the token on a plain link). */
   async downloadTranscript(sessionId: string, format: TranscriptFormat, name: string) {
     const text = await this.transcriptText(sessionId, format);

@@ -36,6 +36,8 @@ export interface LiveSession {
   createdBy: string;
   startedAt: string;
   endedAt: string | null;
+  /** Its recorded audio can be played (GET /api/sessions/:id/audio); set by GET /api/sessions/:id. */
+  hasAudio?: boolean;
 }
 
 export interface CaptionWord {

@@ -7,6 +7,8 @@ import {
   parseTranscriptFormat,
   type TranscriptStore,
 } from '@lm/library';
+import { openLectureAudio, type RecordingStorage } from '@lm/jobs';
+import { parseRange } from '../recordings/parseRange.js';
 import type { SessionPolicy } from './SessionPolicy.js';
 import type { LiveSession, SessionStore } from './SessionStore.js';
 
@@ -17,6 +19,8 @@ export interface SessionRoutesDeps {
   authenticate(request: FastifyRequest): Promise<Principal>;
   /** Viewers of a session connected to this gateway (replicas each count their own). */
   viewerCount?(sessionId: string): number;
+  /** Recorded lecture audio (LectureRecorder's folder); without it sessions have no audio. */
+  lectureAudio?: RecordingStorage | undefined;
   /** Called after a session ended (close its room, tell viewers, index its transcript). */
   onEnded?(session: LiveSession): Promise<void> | void;
 }
@@ -47,7 +51,10 @@ export function parseBody<T extends z.ZodType>(schema: T, value: unknown): z.inf
   });
 }
 
-/** Live sessions: start, list, read, end, and their transcripts in every export format. */
+/**
+ * Live sessions: start, list, read, end, their transcripts in every export format, and their
+ * recorded audio.
+ */
 export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesDeps): void {
   app.post('/api/sessions', async (request, reply) => {
     const principal = await deps.authenticate(request);
@@ -91,7 +98,8 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
     const { id } = parseBody(idParams, request.params);
     const session = await deps.sessions.get(id);
     await deps.policy.assertCanView(principal, session);
-    return session;
+    const audio = deps.lectureAudio ? await openLectureAudio(deps.lectureAudio, id) : undefined;
+    return { ...session, hasAudio: audio !== undefined };
   });
 
   app.get('/api/sessions/:id/viewers', async (request) => {
@@ -129,5 +137,44 @@ export function registerSessionRoutes(app: FastifyInstance, deps: SessionRoutesD
       .type(TRANSCRIPT_CONTENT_TYPES[parsedFormat])
       .header('content-disposition', `inline; filename="${filename}"`)
       .send(body);
+  });
+
+  // The lecture's recorded audio as a WAV, seen by whoever may read its transcript. Ranges let
+  // a player seek; while the lecture is live the file grows and each answer covers what is there.
+  app.get('/api/sessions/:id/audio', async (request, reply) => {
+    const principal = await deps.authenticate(request);
+    const { id } = parseBody(idParams, request.params);
+    const session = await deps.sessions.get(id);
+    await deps.policy.assertCanView(principal, session);
+    const audio = deps.lectureAudio ? await openLectureAudio(deps.lectureAudio, id) : undefined;
+    if (!audio)
+      throw new AppError(
+        'not_found',
+        `Session ${id} has no recorded audio (only live lectures' audio is recorded)`,
+      );
+    // The type is set per answer: a JSON error body must not go out as audio/wav.
+    reply.header('accept-ranges', 'bytes').header('cache-control', 'private, no-cache');
+    const rangeHeader = request.headers.range;
+    if (rangeHeader === undefined) {
+      return reply.type('audio/wav').header('content-length', audio.size).send(audio.read());
+    }
+    const range = parseRange(rangeHeader, audio.size);
+    if (!range)
+      return reply
+        .status(416)
+        .type('application/json')
+        .header('content-range', `bytes */${audio.size}`)
+        .send(
+          new AppError(
+            'invalid_argument',
+            `Range ${rangeHeader} is not satisfiable: the audio has ${audio.size} bytes`,
+          ).toJSON(),
+        );
+    return reply
+      .status(206)
+      .type('audio/wav')
+      .header('content-range', `bytes ${range.start}-${range.end}/${audio.size}`)
+      .header('content-length', range.end - range.start + 1)
+      .send(audio.read(range));
   });
 }
