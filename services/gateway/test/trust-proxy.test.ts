@@ -12,7 +12,7 @@ async function clientIp(setting: string, remote: string, forwardedFor: string): 
     headers: { 'x-forwarded-for': forwardedFor },
   });
   await app.close();
-  return (res.json() as { ip: string }).ip;
+  return res.json<{ ip: string }>().ip;
 }
 
 describe('GATEWAY_TRUST_PROXY', () => {
