@@ -123,6 +123,17 @@ describe('live lectures are recorded (ingest → audio topic → LectureRecorder
       })
     ).json()) as { hasAudio?: boolean };
     expect(view.hasAudio).toBe(true);
+    // The web player cannot send headers: the token rides in the query, and seeking still works.
+    const streamed = await fetch(
+      `${platform.url}/api/sessions/${session.id}/audio?access_token=${encodeURIComponent(student.token ?? '')}`,
+      { headers: { range: 'bytes=32044-36043' } },
+    );
+    expect(streamed.status).toBe(206);
+    expect(Buffer.from(await streamed.arrayBuffer()).equals(wavBytes.subarray(32044, 36044))).toBe(
+      true,
+    );
+    const badToken = await fetch(`${platform.url}/api/sessions/${session.id}/audio?access_token=x`);
+    expect(badToken.status).toBe(401);
 
     // Outsiders get what they get for the transcript: 404 with a token, 401 without.
     const outsider = await signedIn(OUTSIDER);

@@ -138,14 +138,9 @@ export class Api {
   }
 
   /** A live lecture's recorded audio as a WAV Blob (an <audio> element cannot send the token). */
-  sessionAudio(sessionId: string): Promise<Blob> {
-    return this.request(
-      'GET',
-      `/api/sessions/${encodeURIComponent(sessionId)}/audio`,
-      undefined,
-      true,
-      'blob',
-    );
+  /** A lecture's recorded audio, for an <audio> element (streamed, seekable with ranges). */
+  sessionAudioUrl(sessionId: string): Promise<string> {
+    return this.mediaUrl(`/api/sessions/${encodeURIComponent(sessionId)}/audio`);
   }
 
   /** Downloads a transcript export (the browser cannot send the token on a plain link). */
@@ -175,14 +170,8 @@ export class Api {
   }
 
   /** The recording's audio as a Blob (an <audio> element cannot send the token itself). */
-  recordingAudio(id: string): Promise<Blob> {
-    return this.request(
-      'GET',
-      `/api/recordings/${encodeURIComponent(id)}/audio`,
-      undefined,
-      true,
-      'blob',
-    );
+  recordingAudioUrl(id: string): Promise<string> {
+    return this.mediaUrl(`/api/recordings/${encodeURIComponent(id)}/audio`);
   }
 
   async downloadRecordingTranscript(id: string, format: TranscriptFormat, name: string) {
@@ -289,6 +278,16 @@ export class Api {
     const tokens = await this.freshTokens();
     if (!tokens) throw new ApiError(401, 'unauthenticated', 'Please sign in.');
     return tokens.accessToken;
+  }
+
+  /**
+   * A same-origin URL an <audio> element can stream with range requests: it cannot send the
+   * Authorization header, so the access token rides in the query (as for WebSockets). The token
+   * expires; the player asks for a fresh URL when a request is refused.
+   */
+  async mediaUrl(path: string): Promise<string> {
+    const params = new URLSearchParams({ access_token: await this.accessToken() });
+    return `${path}?${params.toString()}`;
   }
 
   async wsUrl(path: string, query: Record<string, string> = {}): Promise<string> {
