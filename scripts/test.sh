@@ -40,5 +40,12 @@ run_check "unit tests" npx vitest run --project unit --reporter=default --report
 for s in "${servers[@]}"; do bash "scripts/infra/$s.sh" wait; done
 run_check "integration tests" npx vitest run --project integration --reporter=default --reporter=json --outputFile.json="$results/integration.json"
 
+# The k6 load smoke (docs/loadtesting.md): every scenario briefly against a throw-away embedded
+# platform, with the platform's targets as thresholds (caption p95, fan-out p99, error rate).
+# It needs none of the servers, and its latency targets compete for the CPU: stop them first.
+stop_servers
+run_check "load smoke (k6 scenarios, thresholds enforced)" \
+  npm run --silent load:smoke -- --summary-json "$results/load-smoke.json"
+
 node scripts/test-summary.mjs "$results"/*.json || failed=1
 exit $failed

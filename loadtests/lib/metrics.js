@@ -12,5 +12,7 @@ export const finalLatency = new Trend('lm_caption_latency_final', true);
 export const emitToViewer = new Trend('lm_emit_to_viewer', true);
 export const captionsReceived = new Counter('lm_captions_received');
 export const finalsReceived = new Counter('lm_finals_received');
+/** Partials counted at the viewers (a percentile over none would pass any threshold). */
+export const partialsReceived = new Counter('lm_partials_received');
 /** Non-2xx answers, failed WebSocket handshakes, error frames and unexpected closes. */
 export const apiErrors = new Rate('lm_errors');

@@ -12,6 +12,7 @@ import {
   finalLatency,
   finalsReceived,
   partialLatency,
+  partialsReceived,
 } from './metrics.js';
 
 /** 16 kHz mono 16-bit: bytes of PCM per millisecond of audio. */
@@ -43,6 +44,7 @@ export function watchCaptions(sessionId, token, { holdMs, tags = {}, onFinal } =
     if (frame.type === 'caption') {
       const c = frame.caption;
       captionsReceived.add(1, allTags);
+      if (c.kind !== 'final') partialsReceived.add(1, allTags);
       // fannedOutAtMs is 0 where a caption did not pass the live fan-out (e.g. history).
       if (c.fannedOutAtMs > 0) fanoutDelay.add(now - c.fannedOutAtMs, allTags);
       if (c.audioCapturedAtMs > 0) {

@@ -12,6 +12,12 @@ import { TREND_STATS, summaryFor } from '../lib/summary.js';
 const TARGET = __ENV.LM_GRPC_TARGET || '127.0.0.1:50051';
 const PROTO_ROOT = __ENV.LM_PROTO_ROOT || '../../proto';
 const LOCAL_PROTO = __ENV.LM_LOCAL_PROTO_ROOT || '../proto';
+/**
+ * The speech service serves platform services only: a service access token (the runner signs one
+ * for its throw-away platform; against a deployment, a Keycloak client-credentials token).
+ */
+const TOKEN = __ENV.LM_GRPC_TOKEN || '';
+const METADATA = TOKEN ? { authorization: `Bearer ${TOKEN}` } : {};
 
 const client = new grpc.Client();
 client.load([PROTO_ROOT], 'lm/speech/v1/speech.proto');
@@ -43,7 +49,7 @@ export const options = {
 };
 
 function invoke(method, request) {
-  const res = client.invoke(method, request, { tags: { endpoint: method } });
+  const res = client.invoke(method, request, { metadata: METADATA, tags: { endpoint: method } });
   const ok = res && res.status === grpc.StatusOK;
   apiErrors.add(!ok, { endpoint: method });
   check(res, { [`${method} OK`]: () => ok });
@@ -69,7 +75,10 @@ export default async function () {
   await new Promise((resolve) => {
     const started = Date.now();
     let chunks = 0;
-    const stream = new grpc.Stream(client, method, { tags: { endpoint: method } });
+    const stream = new grpc.Stream(client, method, {
+      metadata: METADATA,
+      tags: { endpoint: method },
+    });
     stream.on('data', () => {
       if (chunks === 0) firstAudio.add(Date.now() - started, { endpoint: method });
       chunks += 1;

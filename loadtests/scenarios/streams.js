@@ -15,6 +15,8 @@ const TAIL_S = 5;
 const perStream = {};
 for (let vu = 1; vu <= VUS; vu += 1) {
   perStream[`lm_caption_latency_partial{stream:s${vu}}`] = [`p(95)<${TARGETS.captionP95Ms}`];
+  // A stream that showed no partial at all must not pass on an empty percentile.
+  perStream[`lm_partials_received{stream:s${vu}}`] = ['count>0'];
 }
 
 export const options = {
@@ -32,6 +34,7 @@ export const options = {
     // The target is for the caption on screen (newest audio → partial); finals also wait for
     // the end of the utterance, so they are reported (lm_caption_latency_final) without a bar.
     lm_caption_latency_partial: [`p(95)<${TARGETS.captionP95Ms}`],
+    lm_partials_received: [`count>=${VUS}`],
     lm_errors: [`rate<${TARGETS.errorRate}`],
     // Every stream must have produced at least one final caption.
     lm_finals_received: [`count>=${VUS}`],

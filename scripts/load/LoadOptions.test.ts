@@ -23,6 +23,12 @@ describe('parseLoadArgs', () => {
     });
   });
 
+  it('takes a file for the summary the test command counts', () => {
+    const options = parseLoadArgs(['--smoke', '--summary-json', '/tmp/results/load-smoke.json']);
+    expect(options).toMatchObject({ mode: 'smoke', summaryJson: '/tmp/results/load-smoke.json' });
+    expect(() => parseLoadArgs(['--smoke', '--summary-json'])).toThrow(/needs a value/);
+  });
+
   it('refuses a remote target unless --allow-remote is given', () => {
     expect(() => parseLoadArgs(['rest', '--target', 'http://10.0.0.5:8080'])).toThrow(
       LoadUsageError,

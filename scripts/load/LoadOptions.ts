@@ -15,6 +15,11 @@ export interface LoadOptions {
   vus: number | undefined;
   durationS: number | undefined;
   outDir: string | undefined;
+  /**
+   * Where to write the scenario counts as a Vitest-shaped JSON report (numPassedTests, …), so
+   * that the test command's summary (scripts/test-summary.mjs) counts each scenario.
+   */
+  summaryJson: string | undefined;
 }
 
 export class LoadUsageError extends Error {
@@ -22,8 +27,8 @@ export class LoadUsageError extends Error {
 }
 
 const USAGE = `usage: npm run load -- <scenario…|all> [--target <url>] [--grpc-target <host:port>]
-                  [--vus N] [--duration S] [--out DIR] [--allow-remote]
-       npm run load:smoke
+                  [--vus N] [--duration S] [--out DIR] [--summary-json FILE] [--allow-remote]
+       npm run load:smoke [-- --summary-json FILE]
 scenarios: ${SCENARIOS.join(', ')}`;
 
 /** True for names and addresses that stay on this machine. */
@@ -52,6 +57,7 @@ export function parseLoadArgs(args: readonly string[]): LoadOptions {
     vus: undefined,
     durationS: undefined,
     outDir: undefined,
+    summaryJson: undefined,
   };
   for (let i = 0; i < args.length; i += 1) {
     const arg = args[i] ?? '';
@@ -83,6 +89,9 @@ export function parseLoadArgs(args: readonly string[]): LoadOptions {
         break;
       case '--out':
         options.outDir = value();
+        break;
+      case '--summary-json':
+        options.summaryJson = value();
         break;
       case '--help':
         throw new LoadUsageError(USAGE);

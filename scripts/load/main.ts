@@ -4,9 +4,10 @@
 // runs each k6 scenario in loadtests/scenarios, and exits non-zero if any threshold failed.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { LocalServiceTokenSource, LocalTokenIssuer, PLATFORM_AUDIENCE } from '@lm/kit';
 import {
   LoadUsageError,
   type LoadOptions,
@@ -14,6 +15,7 @@ import {
   parseLoadArgs,
 } from './LoadOptions.js';
 import { ManagedProcess, freePort } from './ManagedProcess.js';
+import { type Outcome, resultsTable, vitestShapedReport } from './outcomes.js';
 import { makeTestAudio } from './testAudio.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -72,12 +74,54 @@ async function missingRoute(target: string, scenario: ScenarioName): Promise<str
     : undefined;
 }
 
-interface Outcome {
-  scenario: ScenarioName;
-  result: 'passed' | 'FAILED' | 'skipped';
-  detail: string;
-  seconds: number;
-  load: string;
+/**
+ * Variables that switch a service from its embedded defaults to distributed mode (Kafka,
+ * PostgreSQL, Keycloak, …). The throw-away platform never inherits them: the test command
+ * exports them for its integration tests, and the smoke must measure the embedded platform (the
+ * README's run command), not write into the test servers.
+ */
+const DISTRIBUTED_VARIABLES = [
+  'KAFKA_BROKERS',
+  'DATABASE_URL',
+  'KEYCLOAK_URL',
+  'KEYCLOAK_PUBLIC_URL',
+  'KEYCLOAK_REALM',
+  'LM_AUTH_ISSUER',
+  'LM_AUTH_JWKS_URL',
+  'LM_PUBLIC_URL',
+  'QDRANT_URL',
+  'OLLAMA_URL',
+  'OLLAMA_HOST',
+];
+
+function embeddedEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of DISTRIBUTED_VARIABLES) delete env[name];
+  return { ...env, ...extra };
+}
+
+/**
+ * A service token for the gRPC scenario: the speech service only serves platform services
+ * (withCallerIdentity). LM_GRPC_TOKEN wins (a Keycloak client-credentials token for a remote
+ * target); for the throw-away platform the runner signs one with the platform's own key, shaped
+ * like every embedded service's token (client `lm-loadtest`).
+ */
+async function grpcServiceToken(
+  platformDataDir: string | undefined,
+  target: string,
+): Promise<string | undefined> {
+  const given = process.env.LM_GRPC_TOKEN?.trim();
+  if (given) return given;
+  if (platformDataDir === undefined) return undefined;
+  const keyFile = join(platformDataDir, 'keys', 'token-signing.json');
+  // create() would make a new key where none exists: only ever read the platform's own.
+  if (!existsSync(keyFile)) throw new Error(`the platform wrote no signing key at ${keyFile}`);
+  const issuer = await LocalTokenIssuer.create({
+    issuer: `${target}/auth`,
+    audience: PLATFORM_AUDIENCE,
+    keyFile,
+  });
+  return new LocalServiceTokenSource(issuer, 'lm-loadtest').token();
 }
 
 function log(message: string): void {
@@ -90,13 +134,133 @@ function loadAverage(): string {
     .join(' ');
 }
 
-async function runK6(script: string, env: Record<string, string>): Promise<number> {
+/**
+ * Runs one k6 script. `env` goes on the command line (-e, shown in the report's options);
+ * `secrets` only into k6's process environment (k6 reads it into __ENV too), off `ps` and logs.
+ */
+async function runK6(
+  script: string,
+  env: Record<string, string>,
+  secrets: Record<string, string> = {},
+): Promise<number> {
   const args = ['run', '--quiet', '--no-color'];
   for (const [name, value] of Object.entries(env)) args.push('-e', `${name}=${value}`);
   args.push(script);
-  const child = spawn(K6, args, { cwd: LOADTESTS, stdio: 'inherit' });
+  const child = spawn(K6, args, {
+    cwd: LOADTESTS,
+    stdio: 'inherit',
+    env: { ...process.env, ...secrets },
+  });
   const [code] = (await once(child, 'exit')) as [number | null];
   return code ?? 1;
+}
+
+/**
+ * Starts the speech service on loopback for the gRPC scenario, trusting the platform's issuer.
+ * It goes into every list in `owners` (the run's, so a signal stops it; the scenario's, which
+ * stops it when the scenario ends).
+ */
+async function startSpeech(
+  target: string,
+  outDir: string,
+  owners: ManagedProcess[][],
+): Promise<string> {
+  const [grpcPort, opsPort] = [await freePort(), await freePort()];
+  const speech = new ManagedProcess(
+    'speech service',
+    join(ROOT, 'services/speech/src/main.ts'),
+    embeddedEnv({
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: String(grpcPort),
+      OPS_HOST: '127.0.0.1',
+      OPS_PORT: String(opsPort),
+      // Callers' tokens are verified against the platform's local issuer and its JWKS.
+      LM_AUTH_ISSUER: `${target}/auth`,
+      LM_AUTH_JWKS_URL: `${target}/api/auth/jwks.json`,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    }),
+    join(outDir, 'speech.log'),
+  );
+  log(`grpc: starting the speech service on 127.0.0.1:${grpcPort}`);
+  speech.start();
+  for (const list of owners) list.push(speech);
+  await speech.waitReady(`http://127.0.0.1:${opsPort}/readyz`, 120_000);
+  return `127.0.0.1:${grpcPort}`;
+}
+
+/** Runs one scenario; a failure to set it up is that scenario's failure, not the whole run's. */
+async function runScenario(
+  scenario: ScenarioName,
+  options: LoadOptions,
+  context: {
+    target: string;
+    platformDataDir: string | undefined;
+    outDir: string;
+    audio: { pcmPath: string; wavPath: string };
+    /** The run's processes, stopped on a signal. */
+    started: ManagedProcess[];
+  },
+): Promise<Outcome> {
+  const base = options.mode === 'smoke' ? SMOKE[scenario] : FULL[scenario];
+  const size: Size = {
+    ...base,
+    vus: options.vus ?? base.vus,
+    durationS: options.durationS ?? base.durationS,
+  };
+  const { target, outDir } = context;
+  const t0 = Date.now();
+  const env: Record<string, string> = {
+    LM_TARGET: target,
+    LM_VUS: String(size.vus),
+    LM_DURATION_S: String(size.durationS),
+    LM_OUT_DIR: outDir,
+    LM_AUDIO_PCM: context.audio.pcmPath,
+    LM_AUDIO_WAV: context.audio.wavPath,
+    ...size.extra,
+  };
+  const secrets: Record<string, string> = {};
+  const helpers: ManagedProcess[] = [];
+  try {
+    const unavailable = await missingRoute(target, scenario);
+    if (unavailable !== undefined) {
+      log(`${scenario}: SKIPPED — ${unavailable}`);
+      return { scenario, result: 'skipped', detail: unavailable, seconds: 0, load: loadAverage() };
+    }
+    if (scenario === 'grpc') {
+      env.LM_PROTO_ROOT = join(ROOT, 'proto');
+      env.LM_LOCAL_PROTO_ROOT = join(LOADTESTS, 'proto');
+      // The embedded platform serves no gRPC: without --grpc-target, start the speech service.
+      env.LM_GRPC_TARGET =
+        options.grpcTarget ?? (await startSpeech(target, outDir, [helpers, context.started]));
+      const token = await grpcServiceToken(context.platformDataDir, target);
+      if (token === undefined)
+        log('grpc: no service token (set LM_GRPC_TOKEN): the calls will be refused');
+      else secrets.LM_GRPC_TOKEN = token;
+    }
+    log(`${scenario}: ${size.vus} VU(s), ${size.durationS} s (load average ${loadAverage()})`);
+    const code = await runK6(join('scenarios', `${scenario}.js`), env, secrets);
+    const detail =
+      code === 0
+        ? 'thresholds passed'
+        : code === 99
+          ? 'thresholds failed'
+          : `k6 exited with ${code}`;
+    const seconds = (Date.now() - t0) / 1000;
+    return {
+      scenario,
+      result: code === 0 ? 'passed' : 'FAILED',
+      detail,
+      seconds,
+      load: loadAverage(),
+    };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    log(`${scenario}: FAILED — ${detail}`);
+    const seconds = (Date.now() - t0) / 1000;
+    return { scenario, result: 'FAILED', detail, seconds, load: loadAverage() };
+  } finally {
+    for (const helper of helpers) await helper.stop();
+  }
 }
 
 async function main(options: LoadOptions): Promise<number> {
@@ -117,6 +281,7 @@ async function main(options: LoadOptions): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
+  const runStarted = Date.now();
   const outcomes: Outcome[] = [];
   try {
     log(`synthesising test audio with espeak-ng into ${work}`);
@@ -124,19 +289,20 @@ async function main(options: LoadOptions): Promise<number> {
     log(`test audio: ${(audio.durationMs / 1000).toFixed(1)} s of lecture speech`);
 
     let target = options.target;
+    let platformDataDir: string | undefined;
     if (target === undefined) {
       const port = await freePort();
+      platformDataDir = join(work, 'data');
       const platform = new ManagedProcess(
         'embedded platform',
         join(ROOT, 'services/embedded/src/main.ts'),
-        {
-          ...process.env,
+        embeddedEnv({
           GATEWAY_HOST: '127.0.0.1',
           GATEWAY_PORT: String(port),
-          LM_DATA_DIR: join(work, 'data'),
+          LM_DATA_DIR: platformDataDir,
           LM_MEDIA_ENABLED: 'false',
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-        },
+        }),
         join(outDir, 'platform.log'),
       );
       target = `http://127.0.0.1:${port}`;
@@ -149,91 +315,39 @@ async function main(options: LoadOptions): Promise<number> {
     }
 
     for (const scenario of options.scenarios) {
-      const base = options.mode === 'smoke' ? SMOKE[scenario] : FULL[scenario];
-      const size: Size = {
-        ...base,
-        vus: options.vus ?? base.vus,
-        durationS: options.durationS ?? base.durationS,
-      };
-      const t0 = Date.now();
-      const unavailable = await missingRoute(target, scenario);
-      if (unavailable !== undefined) {
-        log(`${scenario}: SKIPPED — ${unavailable}`);
-        outcomes.push({
-          scenario,
-          result: 'skipped',
-          detail: unavailable,
-          seconds: 0,
-          load: loadAverage(),
-        });
-        continue;
-      }
-      const env: Record<string, string> = {
-        LM_TARGET: target,
-        LM_VUS: String(size.vus),
-        LM_DURATION_S: String(size.durationS),
-        LM_OUT_DIR: outDir,
-        LM_AUDIO_PCM: audio.pcmPath,
-        LM_AUDIO_WAV: audio.wavPath,
-        ...size.extra,
-      };
-      let speech: ManagedProcess | undefined;
-      if (scenario === 'grpc') {
-        env.LM_PROTO_ROOT = join(ROOT, 'proto');
-        env.LM_LOCAL_PROTO_ROOT = join(LOADTESTS, 'proto');
-        if (options.grpcTarget !== undefined) {
-          env.LM_GRPC_TARGET = options.grpcTarget;
-        } else {
-          // The embedded platform serves no gRPC: start the speech service on its own.
-          const [grpcPort, opsPort] = [await freePort(), await freePort()];
-          speech = new ManagedProcess(
-            'speech service',
-            join(ROOT, 'services/speech/src/main.ts'),
-            {
-              ...process.env,
-              GRPC_HOST: '127.0.0.1',
-              GRPC_PORT: String(grpcPort),
-              OPS_HOST: '127.0.0.1',
-              OPS_PORT: String(opsPort),
-              LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-            },
-            join(outDir, 'speech.log'),
-          );
-          log(`grpc: starting the speech service on 127.0.0.1:${grpcPort}`);
-          speech.start();
-          started.push(speech);
-          await speech.waitReady(`http://127.0.0.1:${opsPort}/readyz`, 120_000);
-          env.LM_GRPC_TARGET = `127.0.0.1:${grpcPort}`;
-        }
-      }
-      log(`${scenario}: ${size.vus} VU(s), ${size.durationS} s (load average ${loadAverage()})`);
-      const code = await runK6(join('scenarios', `${scenario}.js`), env);
-      if (speech !== undefined) await speech.stop();
-      const load = loadAverage();
-      const seconds = (Date.now() - t0) / 1000;
-      const detail =
-        code === 0
-          ? 'thresholds passed'
-          : code === 99
-            ? 'thresholds failed'
-            : `k6 exited with ${code}`;
-      outcomes.push({ scenario, result: code === 0 ? 'passed' : 'FAILED', detail, seconds, load });
+      outcomes.push(
+        await runScenario(scenario, options, { target, platformDataDir, outDir, audio, started }),
+      );
     }
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    log(`the run could not start: ${detail}`);
+    outcomes.push({
+      scenario: 'platform',
+      result: 'FAILED',
+      detail,
+      seconds: 0,
+      load: loadAverage(),
+    });
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await stopAll();
   }
 
-  const lines = [
-    'scenario  result   seconds  load average after (1/5/15 min)  detail',
-    ...outcomes.map(
-      (o) =>
-        `${o.scenario.padEnd(9)} ${o.result.padEnd(8)} ${o.seconds.toFixed(0).padStart(7)}  ${o.load.padEnd(32)} ${o.detail}`,
-    ),
-  ];
-  const table = `${lines.join('\n')}\n`;
+  const table = resultsTable(
+    outcomes,
+    options.mode === 'smoke' ? 'smoke' : 'run',
+    (Date.now() - runStarted) / 1000,
+  );
   writeFileSync(join(outDir, 'results.txt'), table);
+  if (options.summaryJson !== undefined) {
+    mkdirSync(dirname(resolve(options.summaryJson)), { recursive: true });
+    writeFileSync(
+      options.summaryJson,
+      `${JSON.stringify(vitestShapedReport(outcomes), null, 2)}\n`,
+    );
+  }
   process.stdout.write(`\n${table}reports: ${outDir}\n`);
   return outcomes.some((o) => o.result === 'FAILED') ? 1 : 0;
 }

@@ -122,6 +122,7 @@ export async function startEmbeddedPlatform(options: {
 
     const whisper = await WhisperRecognizer.load(config.LM_WHISPER_MODEL);
     closers.push({ name: 'whisper', close: () => whisper.close() });
+    await whisper.warmUp();
     const vad = await SileroVad.load();
     closers.push({ name: 'vad', close: () => vad.close() });
     const transcriber = new TranscriberService({

@@ -28,6 +28,7 @@ const whisper = await WhisperRecognizer.load(config.LM_WHISPER_MODEL, {
   threads: config.TRANSCRIBER_THREADS,
 });
 shutdown.add('whisper', () => whisper.close());
+await whisper.warmUp();
 const vad = await SileroVad.load();
 shutdown.add('vad', () => vad.close());
 
