@@ -31,14 +31,9 @@ import {
 } from '@lm/jobs';
 import { TranscriptPersister, TranscriptStore } from '@lm/library';
 import { MediaService, loadMediaConfig, type MediaNotification } from '@lm/media';
-import { SileroVad, WhisperRecognizer } from '@lm/models';
+import { SileroStream, SileroVad, WhisperRecognizer } from '@lm/models';
 import { audioTopic, createBus, topics, transcriptsTopic } from '@lm/streams';
-import {
-  DbCheckpointStore,
-  SileroDetector,
-  TranscriberService,
-  WhisperWordRecognizer,
-} from '@lm/transcriber';
+import { DbCheckpointStore, TranscriberService, WhisperWordRecognizer } from '@lm/transcriber';
 import { embeddedConfigSchema } from './config.js';
 import { startTutoring } from './tutoring.js';
 
@@ -128,7 +123,7 @@ export async function startEmbeddedPlatform(options: {
     const transcriber = new TranscriberService({
       bus,
       recognizer: new WhisperWordRecognizer(whisper),
-      createDetector: () => new SileroDetector(vad),
+      createDetector: () => new SileroStream(vad),
       checkpoints: new DbCheckpointStore(db.kysely),
       logger,
     });

@@ -3,12 +3,11 @@ import type { Db } from '@lm/db';
 import type { PlatformRouteDeps } from '@lm/gateway';
 import { loadConfig, type Logger } from '@lm/kit';
 import { MaterialLibrary, createVectorStore, libraryDb } from '@lm/library';
-import { SentenceEmbedder, SileroVad } from '@lm/models';
+import { SentenceEmbedder, SileroStream, SileroVad } from '@lm/models';
 import { PiperSynthesizer, ReplySpeaker, SpeechService, speechConfigSchema } from '@lm/speech';
 import { speechAudioTopic, tutorRepliesTopic, type Bus } from '@lm/streams';
 import {
   ConversationStore,
-  SileroSpeechProbability,
   TutorService,
   VoiceTutor,
   createLlm,
@@ -83,7 +82,7 @@ export async function startTutoring(options: {
       tutor,
       store,
       logger: logger.child({ component: 'voice-tutor' }),
-      createSpeechDetector: () => new SileroSpeechProbability(vad),
+      createSpeechDetector: () => new SileroStream(vad),
       endOfTurn: { unfinishedGraceMs: tutorConfig.TUTOR_TURN_GRACE_MS },
     });
     await voice.start();

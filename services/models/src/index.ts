@@ -8,6 +8,7 @@ export * from './whisper/WhisperRecognizer.js';
 export * from './whisper/WhisperNodeBatch.js';
 export * from './whisper/wav.js';
 export * from './vad/SileroVad.js';
+export * from './vad/SileroStream.js';
 export * from './vad/SpeechSegmenter.js';
 export * from './tts/PiperVoice.js';
 export * from './tts/EspeakPhonemizer.js';

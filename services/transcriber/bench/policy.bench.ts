@@ -10,10 +10,10 @@
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { lectureRecording, normaliseWords, wordErrorRate } from '@lm/audio/testing';
-import { SileroVad, WhisperRecognizer } from '@lm/models';
+import { SileroStream, SileroVad, WhisperRecognizer } from '@lm/models';
 import { SegmentKind } from '@lm/proto/transcript/v1/transcript';
 import { pickNextDecode } from '../src/DecodeScheduler.js';
-import { SileroDetector, WhisperWordRecognizer } from '../src/modelAdapters.js';
+import { WhisperWordRecognizer } from '../src/modelAdapters.js';
 import { int16ToFloat32 } from '../src/PcmBuffer.js';
 import {
   DEFAULT_STREAM_POLICY,
@@ -79,7 +79,7 @@ interface Caption {
 async function simulate(level: number) {
   const streams = recordings
     .slice(0, level)
-    .map((_, i) => new StreamTranscriber('bench', `s${i}`, new SileroDetector(vad), policy));
+    .map((_, i) => new StreamTranscriber('bench', `s${i}`, new SileroStream(vad), policy));
   const audio = recordings.slice(0, level).map((r) => int16ToFloat32(r.samples));
   const captions = streams.map((): Caption[] => []);
   const sent = streams.map(() => 0);

@@ -3,11 +3,11 @@
 import { join } from 'node:path';
 import { openServiceDb } from '@lm/db';
 import { loadConfig, startServiceRuntime } from '@lm/kit';
-import { SileroVad, WhisperRecognizer } from '@lm/models';
+import { SileroStream, SileroVad, WhisperRecognizer } from '@lm/models';
 import { createBus } from '@lm/streams';
 import { transcriberConfigSchema } from './config.js';
 import { DbCheckpointStore } from './DbCheckpointStore.js';
-import { SileroDetector, WhisperWordRecognizer } from './modelAdapters.js';
+import { WhisperWordRecognizer } from './modelAdapters.js';
 import { TranscriberService } from './TranscriberService.js';
 
 const config = loadConfig(transcriberConfigSchema);
@@ -35,7 +35,7 @@ shutdown.add('vad', () => vad.close());
 const transcriber = new TranscriberService({
   bus,
   recognizer: new WhisperWordRecognizer(whisper),
-  createDetector: () => new SileroDetector(vad),
+  createDetector: () => new SileroStream(vad),
   checkpoints: new DbCheckpointStore(db.kysely),
   logger,
   group: config.TRANSCRIBER_GROUP,

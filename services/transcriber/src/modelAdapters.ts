@@ -1,21 +1,6 @@
-import type { SileroVad, VadStreamState, WhisperRecognizer } from '@lm/models';
-import { VAD_FRAME_SAMPLES } from '@lm/models';
+import type { WhisperRecognizer } from '@lm/models';
 import type { TimedWord } from './LocalAgreement.js';
-import type { Recognizer, SpeechDetector } from './ports.js';
-
-/** One stream's view of the shared Silero model. */
-export class SileroDetector implements SpeechDetector {
-  readonly frameSize = VAD_FRAME_SAMPLES;
-  private readonly state: VadStreamState;
-
-  constructor(private readonly vad: SileroVad) {
-    this.state = vad.createStream();
-  }
-
-  probability(frame: Float32Array): Promise<number> {
-    return this.vad.process(this.state, frame);
-  }
-}
+import type { Recognizer } from './ports.js';
 
 /** The resident whisper.cpp model as the transcriber's recogniser (words timed from the buffer start). */
 export class WhisperWordRecognizer implements Recognizer {

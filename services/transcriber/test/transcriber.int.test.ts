@@ -8,15 +8,10 @@ import {
   padWithSilence,
 } from '@lm/audio/testing';
 import { createLogger } from '@lm/kit';
-import { SileroVad, WhisperRecognizer } from '@lm/models';
+import { SileroStream, SileroVad, WhisperRecognizer } from '@lm/models';
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import { MemoryBus, audioTopic, silentLogger, transcriptsTopic } from '@lm/streams';
-import {
-  MemoryCheckpointStore,
-  SileroDetector,
-  TranscriberService,
-  WhisperWordRecognizer,
-} from '../src/index.js';
+import { MemoryCheckpointStore, TranscriberService, WhisperWordRecognizer } from '../src/index.js';
 
 const logger = createLogger({
   service: 'transcriber-test',
@@ -44,7 +39,7 @@ async function transcribe(
   const service = new TranscriberService({
     bus,
     recognizer: new WhisperWordRecognizer(whisper),
-    createDetector: () => new SileroDetector(vad),
+    createDetector: () => new SileroStream(vad),
     checkpoints: new MemoryCheckpointStore(),
     logger,
   });

@@ -8,25 +8,13 @@ import { AudioChunker, decodeToPcm16k } from '@lm/audio';
 import { Db } from '@lm/db';
 import type { Logger } from '@lm/kit';
 import { EmbeddedVectorStore, MaterialLibrary, libraryDb } from '@lm/library';
-import { SentenceEmbedder, SileroVad, WhisperRecognizer } from '@lm/models';
+import { SentenceEmbedder, SileroStream, SileroVad, WhisperRecognizer } from '@lm/models';
 import { AudioPurpose } from '@lm/proto/audio/v1/audio';
 import type { ReplyChunk } from '@lm/proto/tutor/v1/tutor';
 import { PiperSynthesizer, ReplySpeaker } from '@lm/speech';
 import { MemoryBus, audioTopic, speechAudioTopic, tutorRepliesTopic } from '@lm/streams';
-import {
-  MemoryCheckpointStore,
-  SileroDetector,
-  TranscriberService,
-  WhisperWordRecognizer,
-} from '@lm/transcriber';
-import {
-  ConversationStore,
-  ExtractiveLlm,
-  SileroSpeechProbability,
-  TutorService,
-  VoiceTutor,
-  tutorDb,
-} from '@lm/tutor';
+import { MemoryCheckpointStore, TranscriberService, WhisperWordRecognizer } from '@lm/transcriber';
+import { ConversationStore, ExtractiveLlm, TutorService, VoiceTutor, tutorDb } from '@lm/tutor';
 
 const run = promisify(execFile);
 
@@ -96,7 +84,7 @@ export class VoiceLoop {
     const transcriber = new TranscriberService({
       bus,
       recognizer: new WhisperWordRecognizer(whisper),
-      createDetector: () => new SileroDetector(vad),
+      createDetector: () => new SileroStream(vad),
       checkpoints: new MemoryCheckpointStore(),
       logger,
     });
@@ -107,7 +95,7 @@ export class VoiceLoop {
       tutor,
       store,
       logger,
-      createSpeechDetector: () => new SileroSpeechProbability(vad),
+      createSpeechDetector: () => new SileroStream(vad),
     });
     const speaker = new ReplySpeaker({ bus, synthesizer, logger });
     await transcriber.start();

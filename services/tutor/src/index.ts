@@ -12,4 +12,3 @@ export * from './tutorGrpcService.js';
 export * from './createLlm.js';
 export * from './config.js';
 export * from './SpeechOnsetDetector.js';
-export * from './SileroSpeechProbability.js';

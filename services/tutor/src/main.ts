@@ -11,14 +11,13 @@ import {
   withCallerIdentity,
 } from '@lm/kit';
 import { MaterialLibrary, createVectorStore, libraryDb } from '@lm/library';
-import { SentenceEmbedder, SileroVad } from '@lm/models';
+import { SentenceEmbedder, SileroStream, SileroVad } from '@lm/models';
 import { TutorServiceService } from '@lm/proto/tutor/v1/tutor';
 import { createBus } from '@lm/streams';
 import { ConversationStore } from './ConversationStore.js';
 import { tutorConfigSchema } from './config.js';
 import { createLlm } from './createLlm.js';
 import { TutorService } from './TutorService.js';
-import { SileroSpeechProbability } from './SileroSpeechProbability.js';
 import { tutorDb } from './tables.js';
 import { TUTOR_SERVICE_END_USER, tutorGrpcService } from './tutorGrpcService.js';
 import { VoiceTutor } from './VoiceTutor.js';
@@ -67,7 +66,7 @@ const voice = new VoiceTutor({
   tutor,
   store,
   logger,
-  createSpeechDetector: () => new SileroSpeechProbability(vad),
+  createSpeechDetector: () => new SileroStream(vad),
   endOfTurn: { unfinishedGraceMs: config.TUTOR_TURN_GRACE_MS },
 });
 await voice.start();

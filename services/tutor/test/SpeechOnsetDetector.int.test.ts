@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { synthesizeSpeech } from '@lm/audio/testing';
-import { SileroVad } from '@lm/models';
-import { SileroSpeechProbability, SpeechOnsetDetector } from '../src/index.js';
+import { SileroStream, SileroVad } from '@lm/models';
+import { SpeechOnsetDetector } from '../src/index.js';
 
 const FRAME = 1600; // 100 ms chunks, as the ingest publishes them
 
@@ -32,10 +32,7 @@ describe('SpeechOnsetDetector with the real Silero VAD', () => {
     const loud = speech.samples.findIndex((s) => Math.abs(s) > 1000);
     const onsetMs = ((lead + loud) / 16_000) * 1000;
 
-    const found = await firstOnsetMs(
-      new SpeechOnsetDetector(new SileroSpeechProbability(vad)),
-      audio,
-    );
+    const found = await firstOnsetMs(new SpeechOnsetDetector(new SileroStream(vad)), audio);
     console.log(`speech at ${Math.round(onsetMs)} ms, onset reported at ${found} ms of audio`);
     expect(found).not.toBeNull();
     expect(found!).toBeGreaterThan(lead / 16 - 1);
@@ -43,16 +40,12 @@ describe('SpeechOnsetDetector with the real Silero VAD', () => {
     expect(found! - onsetMs).toBeLessThan(300);
 
     const silence = new Int16Array(3 * 16_000);
-    expect(
-      await firstOnsetMs(new SpeechOnsetDetector(new SileroSpeechProbability(vad)), silence),
-    ).toBeNull();
+    expect(await firstOnsetMs(new SpeechOnsetDetector(new SileroStream(vad)), silence)).toBeNull();
     let seed = 7;
     const hiss = Int16Array.from({ length: 3 * 16_000 }, () => {
       seed = (seed * 1103515245 + 12345) & 0x7fffffff;
       return (seed % 400) - 200;
     });
-    expect(
-      await firstOnsetMs(new SpeechOnsetDetector(new SileroSpeechProbability(vad)), hiss),
-    ).toBeNull();
+    expect(await firstOnsetMs(new SpeechOnsetDetector(new SileroStream(vad)), hiss)).toBeNull();
   });
 });
