@@ -1,7 +1,7 @@
 // (c) REST mix: LM_VUS students sign in, list their courses and the course's sessions, read a
 // session and export its transcript in every format, and list recordings. Each request is
-// tagged with its route (`endpoint`), and each route has its own latency threshold.
-// Search has no gateway route yet (docs/api.md): the scenario says so once and does not fake it.
+// tagged with its route (`endpoint`), and each route has its own latency threshold. Every few
+// iterations a student searches the course (hybrid keyword + vector search: it embeds the query).
 import { sleep } from 'k6';
 import exec from 'k6/execution';
 import { login, request } from '../lib/api.js';
@@ -9,6 +9,16 @@ import { COURSE_ID, DURATION_S, LECTURER, STUDENT, TARGETS, VUS } from '../lib/c
 import { TREND_STATS, summaryFor } from '../lib/summary.js';
 
 const FORMATS = ['json', 'vtt', 'srt', 'txt'];
+/** Questions a student might type into the course search (any course: hits may be none). */
+const QUERIES = [
+  'photosynthesis light energy',
+  'what does the mitochondria produce',
+  'how do ribosomes build proteins',
+  'supply and demand',
+  'boiling point at altitude',
+];
+/** Search every so many iterations: embedding the query costs more than a read. */
+const SEARCH_EVERY = 3;
 /** Sign in again every so many iterations: logins are part of the mix, not every request. */
 const RELOGIN_EVERY = 10;
 
@@ -31,6 +41,7 @@ export const options = {
     'http_req_duration{endpoint:GET /api/sessions/:id}': p95(300),
     'http_req_duration{endpoint:GET /api/sessions/:id/transcript}': p95(500),
     'http_req_duration{endpoint:GET /api/recordings}': p95(500),
+    'http_req_duration{endpoint:GET /api/search}': p95(800),
   },
 };
 
@@ -41,7 +52,7 @@ export function setup() {
   });
   const sessions = (res.json('sessions') || []).map((s) => s.id).slice(0, 20);
   console.log(
-    `rest: ${sessions.length} session(s) of ${COURSE_ID} to read; search: skipped, the gateway has no search route (docs/api.md)`,
+    `rest: ${sessions.length} session(s) of ${COURSE_ID} to read; searching the course every ${SEARCH_EVERY} iterations`,
   );
   return { sessions };
 }
@@ -67,6 +78,15 @@ export default function ({ sessions }) {
     );
   }
   request('GET', '/api/recordings', 'GET /api/recordings', { token });
+  if (exec.scenario.iterationInTest % SEARCH_EVERY === 0) {
+    const q = QUERIES[exec.scenario.iterationInTest % QUERIES.length];
+    request(
+      'GET',
+      `/api/search?q=${encodeURIComponent(q)}&courseId=${COURSE_ID}&limit=5`,
+      'GET /api/search',
+      { token },
+    );
+  }
   sleep(0.2 + Math.random() * 0.3);
 }
 

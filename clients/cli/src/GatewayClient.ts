@@ -38,6 +38,29 @@ export interface JobView {
   recordingId?: string;
 }
 
+export interface CourseView {
+  id: string;
+  title: string;
+  /** The caller's role in it. */
+  role: 'lecturer' | 'student';
+}
+
+/** A course material or the caller's private notes (GET /api/courses/:id/materials). */
+export interface MaterialView {
+  id: string;
+  courseId: string;
+  ownerId: string;
+  kind: 'material' | 'lecture';
+  /** 'private': the caller's own notes, seen by nobody else. */
+  visibility: 'course' | 'private';
+  title: string;
+  filename: string;
+  format: string;
+  byteSize: number;
+  chunkCount: number;
+  createdAt: string;
+}
+
 /** A typed client of the gateway's HTTP and WebSocket API (docs/api.md). */
 export class GatewayClient {
   constructor(
@@ -85,6 +108,50 @@ export class GatewayClient {
     return this.request('POST', `/api/recordings?${query.toString()}`, audio, input.contentType);
   }
 
+  courses(): Promise<{ courses: CourseView[] }> {
+    return this.request('GET', '/api/courses');
+  }
+
+  course(courseId: string): Promise<CourseView> {
+    return this.request('GET', `/api/courses/${encodeURIComponent(courseId)}`);
+  }
+
+  /**
+   * Uploads a file (text, Markdown, PDF) to a course: a course material (lecturers) or, with
+   * `visibility: 'private'`, the caller's own notes. The file name's extension picks the parser.
+   */
+  uploadMaterial(
+    courseId: string,
+    data: Buffer,
+    input: { filename: string; title?: string; visibility?: 'course' | 'private' },
+  ): Promise<MaterialView> {
+    const query = new URLSearchParams({
+      filename: input.filename,
+      ...(input.title ? { title: input.title } : {}),
+      ...(input.visibility ? { visibility: input.visibility } : {}),
+    });
+    return this.request(
+      'POST',
+      `/api/courses/${encodeURIComponent(courseId)}/materials?${query.toString()}`,
+      data,
+    );
+  }
+
+  async materials(courseId: string): Promise<MaterialView[]> {
+    const listed = await this.request<{ materials: MaterialView[] }>(
+      'GET',
+      `/api/courses/${encodeURIComponent(courseId)}/materials`,
+    );
+    return listed.materials;
+  }
+
+  async deleteMaterial(courseId: string, materialId: string): Promise<void> {
+    await this.fetch(
+      'DELETE',
+      `/api/courses/${encodeURIComponent(courseId)}/materials/${encodeURIComponent(materialId)}`,
+    );
+  }
+
   job(jobId: string): Promise<JobView> {
     return this.request('GET', `/api/jobs/${encodeURIComponent(jobId)}`);
   }
@@ -100,12 +167,18 @@ export class GatewayClient {
   }
 
   /** Opens a WebSocket on the gateway with the token; resolves once it is open. */
-  openSocket(path: string): Promise<WebSocket> {
+  /**
+   * Opens a WebSocket of the platform. Pass `onMessage` when the server speaks first (the ingest's
+   * `ready`, a viewer's history): a listener attached after this promise resolves can miss frames
+   * that arrived with the handshake.
+   */
+  openSocket(path: string, onMessage?: (data: Buffer) => void): Promise<WebSocket> {
     const url = new URL(path, this.baseUrl);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     const socket = new WebSocket(url, {
       headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
     });
+    if (onMessage) socket.on('message', onMessage);
     return new Promise((resolve, reject) => {
       socket.once('open', () => resolve(socket));
       socket.once('error', (error) =>

@@ -8,4 +8,11 @@ export {
   type ReceivedCaption,
 } from './commands/caption.js';
 export { runTranscribe, type TranscribeOptions } from './commands/transcribe.js';
+export {
+  MaterialsUsageError,
+  formatMaterialLine,
+  runMaterials,
+  uploadNotes,
+  type MaterialsArgs,
+} from './commands/materials.js';
 export { runTutorCommand, type TutorCommandArgs } from './tutorCommand.js';

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { connect } from './auth.js';
 import { runCaption } from './commands/caption.js';
+import { MaterialsUsageError, runMaterials } from './commands/materials.js';
 import { runTranscribe } from './commands/transcribe.js';
 import { GatewayError } from './GatewayClient.js';
 import { runTutorCommand } from './tutorCommand.js';
@@ -15,9 +16,18 @@ Usage:
       Uploads the recording, waits for its transcription job and prints the transcript.
   lm tutor --course ID ["question"] [--upload FILE]... [--conversation ID]
       Asks the course's tutor: one question, or a chat in the terminal without one (answers
-      streamed, sources after). --upload adds notes (txt, md, pdf; lecturers) first.
+      streamed, sources after). --upload adds notes (txt, md, pdf) first, as for
+      \`lm materials upload\`.
   lm tutor --course ID --audio <audio-file> [--out answer.wav]
       Asks by voice; prints the answer and its sources and saves the spoken answer as WAV.
+  lm materials upload <file> --course ID [--title T] [--private | --course-material]
+      Uploads notes (txt, md, pdf). A student's upload is their private notes: only they see
+      them, and the tutor answers them from them. A lecturer's is a course material, seen by
+      every member (--private: the lecturer's own notes instead).
+  lm materials list --course ID
+      The course's materials and your own notes (marked private), with their ids.
+  lm materials rm <material-id> [--course ID]
+      Deletes your own notes (or, as a lecturer, a course material).
 
 Common options:
   --url URL          the platform (default $LM_URL or http://127.0.0.1:8080)
@@ -45,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       upload: { type: 'string', multiple: true },
       conversation: { type: 'string' },
+      private: { type: 'boolean', default: false },
+      'course-material': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -116,6 +128,33 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`conversation ${result.conversationId} (--conversation to go on)\n`);
       return 0;
     }
+    case 'materials': {
+      const [, subcommand, target] = positionals;
+      if (subcommand !== 'upload' && subcommand !== 'list' && subcommand !== 'rm')
+        throw new UsageError('lm materials needs one of: upload, list, rm');
+      if (values.private && values['course-material'])
+        throw new UsageError('--private and --course-material exclude each other');
+      const courseId = values.course ?? process.env.LM_COURSE;
+      if (subcommand !== 'list' && !target)
+        throw new UsageError(
+          `lm materials ${subcommand} needs ${subcommand === 'rm' ? 'a material id' : 'a file'}`,
+        );
+      if (subcommand !== 'rm' && !courseId)
+        throw new UsageError(`lm materials ${subcommand} needs --course ID (or $LM_COURSE)`);
+      const client = await connect(connectOptions);
+      await runMaterials(
+        client,
+        {
+          subcommand,
+          target,
+          courseId,
+          title: values.title,
+          visibility: values.private ? 'private' : values['course-material'] ? 'course' : undefined,
+        },
+        process.stdout,
+      );
+      return 0;
+    }
     default:
       throw new UsageError(`Unknown command "${command}"`);
   }
@@ -126,7 +165,7 @@ class UsageError extends Error {}
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof MaterialsUsageError) {
       process.stderr.write(`${error.message}\n\n${USAGE}`);
       process.exit(2);
     }

@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
 import { encodeWav } from '@lm/audio';
 import type { RawData } from 'ws';
+import { uploadNotes } from './commands/materials.js';
 import { GatewayError, type GatewayClient } from './GatewayClient.js';
 import {
   formatCitations,
@@ -17,7 +17,10 @@ export interface TutorCommandArgs {
   client: GatewayClient;
   courseId: string;
   conversationId?: string;
-  /** Files to upload as course materials first (text, Markdown, PDF). */
+  /**
+   * Files to upload first (text, Markdown, PDF): a lecturer's become course materials, anyone
+   * else's their private notes (see `uploadNotes`).
+   */
   upload?: string[];
   /** One question and exit; without it (and without `audio`) an interactive chat. */
   question?: string;
@@ -45,13 +48,11 @@ export async function runTutorCommand(
   io: TutorCommandIo,
 ): Promise<{ conversationId: string | undefined }> {
   for (const file of args.upload ?? []) {
-    const data = await readFile(file);
-    const material = await postJson<{ id: string; title: string; chunkCount: number }>(
-      args.client,
-      `/api/courses/${encodeURIComponent(args.courseId)}/materials?filename=${encodeURIComponent(basename(file))}`,
-      data,
+    const material = await uploadNotes(args.client, args.courseId, file);
+    const what = material.visibility === 'private' ? 'your private notes' : 'course material';
+    io.stderr.write(
+      `uploaded ${file} (${what}): "${material.title}", ${material.chunkCount} passages\n`,
     );
-    io.stderr.write(`uploaded ${file}: "${material.title}", ${material.chunkCount} passages\n`);
   }
   if (args.audio) return askByVoice(args, io);
   let conversationId = args.conversationId;

@@ -24,6 +24,15 @@ Ribosomes build proteins from amino acids by reading messenger RNA. They float i
 or sit on the rough endoplasmic reticulum.
 `;
 
+// A student's own notes with a fact found nowhere else (a made-up word).
+const MY_NOTES = `# My Golgi notes
+
+## The post office
+
+Our study group calls the Golgi apparatus the Quillborne post office: it sorts proteins from the
+endoplasmic reticulum, packs them into vesicles and ships them to where the cell needs them.
+`;
+
 let platform: Awaited<ReturnType<typeof startPlatform>>;
 let browser: Browser;
 let student: { context: BrowserContext; page: Page; errors: string[] } | undefined;
@@ -204,6 +213,97 @@ describe('web app: materials, search and the tutor', () => {
       .locator('[data-role=user]')
       .getByText('What do mitochondria produce?')
       .waitFor();
+    expect(errors).toEqual([]);
+  });
+
+  it('a student adds private notes: the tutor answers from them and cites them; the lecturer never sees them', async () => {
+    if (!student) throw new Error('the first test did not sign the student in');
+    const { page, errors } = student;
+    await page.getByRole('link', { name: 'Courses' }).click();
+    await page.getByRole('link', { name: 'Biology 101' }).click();
+    await page.getByRole('link', { name: 'Materials and search' }).click();
+    await page.getByRole('heading', { name: 'Materials: Biology 101' }).waitFor();
+    await page.getByText('No notes of yours yet.').waitFor();
+    await page.getByLabel(/^Notes file \(PDF/).setInputFiles({
+      name: 'golgi.md',
+      mimeType: 'text/markdown',
+      buffer: Buffer.from(MY_NOTES),
+    });
+    await page.getByRole('button', { name: 'Add my notes' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/^Added “.*private notes/)
+      .waitFor({ timeout: 60_000 });
+    const notes = page.getByRole('list', { name: 'My notes' });
+    const note = notes.getByRole('listitem').filter({ hasText: 'golgi.md' });
+    await note.waitFor();
+    await note.getByText('Private', { exact: true }).waitFor();
+    // Not among the course's documents.
+    expect(await page.getByRole('list', { name: 'Documents' }).getByText('golgi.md').count()).toBe(
+      0,
+    );
+    await screenshot(page, '27-materials-my-notes');
+
+    // The lecturer of the course does not see them (list or search).
+    const lecturerContext = await browser.newContext();
+    const lecturer = await openPage(lecturerContext);
+    await signIn(lecturer.page, platform.url, 'lecturer@example.test', 'lecturer-dev-password');
+    await lecturer.page.goto(`${platform.url}/app/courses/biology-101/materials?q=Quillborne`);
+    await lecturer.page.getByRole('heading', { name: 'Materials: Biology 101' }).waitFor();
+    // Vector search always brings the nearest passages: none of them may be the student's.
+    await lecturer.page.getByRole('heading', { name: /found for “Quillborne”/ }).waitFor();
+    expect(await lecturer.page.locator('.excerpt', { hasText: /Quillborne/ }).count()).toBe(0);
+    await lecturer.page.getByRole('list', { name: 'Documents' }).getByText('cells.md').waitFor();
+    expect(await lecturer.page.getByText('golgi.md').count()).toBe(0);
+    expect(await lecturer.page.getByRole('list', { name: 'My notes' }).count()).toBe(0);
+    expect(lecturer.errors).toEqual([]);
+    await lecturerContext.close();
+
+    // The tutor answers the student from their notes and cites them.
+    await page.getByRole('link', { name: 'Courses' }).click();
+    await page.getByRole('link', { name: 'Biology 101' }).click();
+    await page.getByRole('link', { name: 'Ask the tutor' }).click();
+    await page.getByRole('heading', { name: 'Tutor: Biology 101' }).waitFor();
+    await page.getByRole('button', { name: 'New conversation' }).click();
+    await page
+      .getByLabel('Ask the tutor')
+      .fill('Why is the Golgi apparatus called the Quillborne post office?');
+    await page.getByLabel('Ask the tutor').press('Enter');
+    const answer = page
+      .getByRole('list', { name: 'Conversation' })
+      .locator('[data-role=assistant]')
+      .last();
+    const sources = answer.getByRole('list', { name: 'Sources' });
+    await sources.waitFor({ timeout: 60_000 });
+    const text = await answer.locator('.text').innerText();
+    console.log(`tutor answer from private notes: "${text}"`);
+    expect(text).toMatch(/Quillborne|post office|vesicles/i);
+    const cited = sources.getByRole('link', { name: /My Golgi notes/ }).first();
+    await cited.waitFor();
+    // Cited as the student's own notes, not as course material.
+    expect(await sources.locator('li', { has: cited }).locator('.badge').innerText()).toBe(
+      'My notes',
+    );
+    await screenshot(page, '28-tutor-cites-my-notes');
+
+    // The citation leads to the note in "My notes"; the student deletes it there.
+    await cited.click();
+    await page.getByRole('heading', { name: 'Materials: Biology 101' }).waitFor();
+    expect(page.url()).toMatch(/material=/);
+    await page.locator('.item.focused').getByText('golgi.md').waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await note.getByRole('button', { name: /^Delete/ }).click();
+    await page
+      .getByRole('status')
+      .getByText(/^Deleted “/)
+      .waitFor();
+    await page.getByText('No notes of yours yet.').waitFor();
+
+    // Back on the tutor page for the voice test.
+    await page.getByRole('link', { name: 'Courses' }).click();
+    await page.getByRole('link', { name: 'Biology 101' }).click();
+    await page.getByRole('link', { name: 'Ask the tutor' }).click();
+    await page.getByRole('heading', { name: 'Tutor: Biology 101' }).waitFor();
     expect(errors).toEqual([]);
   });
 

@@ -1,11 +1,11 @@
 // npm run bench:captions [-- --url http://host:port] [--streams 1,2,4,8] [--seconds 30]
 // Plays read speech with known transcripts at real-time pace through the whole path
 // (WebSocket ingest → bus → transcriber → gateway caption feed) and prints caption latency,
-// WER, CPU and memory per concurrency level. Without --url it starts the embedded platform
+// WER, decode real-time factor, CPU and memory per concurrency level and per stream. Without --url it starts the embedded platform
 // in this process (so CPU and memory include the platform).
 import { parseArgs } from 'node:util';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lectureRecording, normaliseWords, wordErrorRate } from '@lm/audio/testing';
 import { GatewayClient, runCaption, type CaptionRunResult } from '@lm/cli';
@@ -74,13 +74,39 @@ const recordings = Array.from({ length: Math.max(...levels) }, (_, i) =>
 const sink = { write: () => true, isTTY: false };
 
 console.log(
-  `caption benchmark against ${url} — ${targetSeconds} s streams at real-time pace, ${new Date().toISOString()}`,
+  `caption benchmark against ${url} — ${targetSeconds} s streams at real-time pace, ${new Date().toISOString()}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
 );
 console.log(
-  'streams | partial p50 / p95 (s) | final p50 / p95 (s) | WER   | CPU (cores) | RSS MB | complete',
+  'streams | stream | partial p50 / p95 (s) | final p50 / p95 (s) | WER    | RTF  | CPU (cores) | RSS MB | complete',
 );
+const fmt = (ms: number) => (ms / 1000).toFixed(2);
+function row(
+  level: string,
+  stream: string,
+  l: { partial: number[]; final: number[] },
+  wer: number,
+  rtf: string,
+  cpu: string,
+  rss: string,
+  complete: string,
+): string {
+  return [
+    level.padStart(7),
+    stream.padStart(6),
+    `${fmt(percentile(l.partial, 50))} / ${fmt(percentile(l.partial, 95))}`.padEnd(21),
+    `${fmt(percentile(l.final, 50))} / ${fmt(percentile(l.final, 95))}`.padEnd(19),
+    `${(wer * 100).toFixed(1).padStart(5)}%`,
+    rtf.padStart(4),
+    cpu.padStart(11),
+    rss.padStart(6),
+    complete,
+  ].join(' | ');
+}
 for (const level of levels) {
   const cpuStart = process.cpuUsage();
+  const decodeStart = platform?.transcriberStats();
   const wallStart = Date.now();
   const results = await Promise.all(
     recordings.slice(0, level).map(async (rec) => {
@@ -96,19 +122,44 @@ for (const level of levels) {
   );
   const cpu = process.cpuUsage(cpuStart);
   const wallMs = Date.now() - wallStart;
+  const decodeEnd = platform?.transcriberStats();
+  // Decode time over the audio streamed (not over the audio decoded, which partials re-read).
+  const streamedMs = results.reduce((sum, r) => sum + r.result.audioMs, 0);
+  const rtf =
+    decodeStart && decodeEnd
+      ? ((decodeEnd.decodeMs - decodeStart.decodeMs) / streamedMs).toFixed(2)
+      : 'n/a';
   const all = results.map((r) => latencies(r.result));
-  const partial = all.flatMap((l) => l.partial);
-  const final = all.flatMap((l) => l.final);
   const wer = results.reduce((s, r) => s + r.wer, 0) / results.length;
-  const cores = (cpu.user + cpu.system) / 1000 / wallMs;
-  const fmt = (ms: number) => (ms / 1000).toFixed(2);
+  const cores = values.url ? 'n/a' : ((cpu.user + cpu.system) / 1000 / wallMs).toFixed(2);
+  const complete = results.filter((r) => r.result.complete).length;
   console.log(
-    `${String(level).padStart(7)} | ${fmt(percentile(partial, 50))} / ${fmt(percentile(partial, 95))}`.padEnd(
-      32,
-    ) +
-      ` | ${fmt(percentile(final, 50))} / ${fmt(percentile(final, 95))}`.padEnd(22) +
-      ` | ${(wer * 100).toFixed(1).padStart(4)}% | ${values.url ? '   n/a' : cores.toFixed(2).padStart(6)}      | ${Math.round(process.memoryUsage().rss / 1e6)}    | ${results.filter((r) => r.result.complete).length}/${level}`,
+    row(
+      String(level),
+      'all',
+      { partial: all.flatMap((l) => l.partial), final: all.flatMap((l) => l.final) },
+      wer,
+      rtf,
+      cores,
+      String(Math.round(process.memoryUsage().rss / 1e6)),
+      `${complete}/${level}`,
+    ),
   );
+  if (level > 1)
+    results.forEach((r, i) =>
+      console.log(
+        row(
+          '',
+          String(i + 1),
+          all[i] ?? { partial: [], final: [] },
+          r.wer,
+          '',
+          '',
+          '',
+          r.result.complete ? 'yes' : 'NO',
+        ),
+      ),
+    );
 }
 await platform?.close();
 process.exit(0);

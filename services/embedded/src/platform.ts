@@ -33,13 +33,20 @@ import { TranscriptPersister, TranscriptStore } from '@lm/library';
 import { MediaService, loadMediaConfig, type MediaNotification } from '@lm/media';
 import { SileroStream, SileroVad, WhisperRecognizer } from '@lm/models';
 import { audioTopic, createBus, topics, transcriptsTopic } from '@lm/streams';
-import { DbCheckpointStore, TranscriberService, WhisperWordRecognizer } from '@lm/transcriber';
+import {
+  DbCheckpointStore,
+  TranscriberService,
+  WhisperWordRecognizer,
+  tutoringPolicyFromEnv,
+} from '@lm/transcriber';
 import { embeddedConfigSchema } from './config.js';
 import { startTutoring } from './tutoring.js';
 
 export interface EmbeddedPlatform {
   url: string;
   port: number;
+  /** The live transcriber's decode counts and times (benchmarks: its real-time factor). */
+  transcriberStats(): TranscriberService['stats'];
   close(): Promise<void>;
 }
 
@@ -126,6 +133,7 @@ export async function startEmbeddedPlatform(options: {
       createDetector: () => new SileroStream(vad),
       checkpoints: new DbCheckpointStore(db.kysely),
       logger,
+      tutoringPolicy: tutoringPolicyFromEnv(env),
     });
     await transcriber.start();
     closers.push({ name: 'transcriber', close: () => transcriber.close() });
@@ -241,7 +249,12 @@ export async function startEmbeddedPlatform(options: {
     });
     const port = await gateway.listen();
     closers.push({ name: 'gateway', close: () => gateway.close() });
-    return { port, url: `http://${gatewayConfig.GATEWAY_HOST}:${port}`, close };
+    return {
+      port,
+      url: `http://${gatewayConfig.GATEWAY_HOST}:${port}`,
+      transcriberStats: () => transcriber.stats,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

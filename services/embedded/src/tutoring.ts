@@ -11,6 +11,7 @@ import {
   TutorService,
   VoiceTutor,
   createLlm,
+  spokenSentences,
   tutorConfigSchema,
   tutorDb,
 } from '@lm/tutor';
@@ -98,6 +99,8 @@ export async function startTutoring(options: {
       voiceId: speechConfig.SPEECH_VOICE,
       leadMs: speechConfig.SPEECH_LEAD_MS,
     });
+    // The model's stock phrases (the extractive lead-in) are spoken from the cache at once.
+    await speaker.warm((llm.stockPhrases ?? []).flatMap(spokenSentences));
     await speaker.start();
     closers.push(() => speaker.stop());
 

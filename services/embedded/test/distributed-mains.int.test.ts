@@ -1,10 +1,18 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { USER_TOKEN_METADATA, callUnary } from '@lm/kit';
-import { TranscriptServiceClient } from '@lm/proto/transcript/v1/transcript';
+import { USER_TOKEN_METADATA, callUnary, createLogger } from '@lm/kit';
+import {
+  SegmentKind,
+  TranscriptSegment,
+  TranscriptServiceClient,
+} from '@lm/proto/transcript/v1/transcript';
+import type { ReplyChunk } from '@lm/proto/tutor/v1/tutor';
+import { createBus, transcriptsTopic, tutorRepliesTopic, type Bus } from '@lm/streams';
 
 // Each service's entry point (the one its Dockerfile runs) starts against real Kafka and
 // PostgreSQL, becomes ready, and stops cleanly on SIGTERM.
@@ -56,6 +64,11 @@ function keycloakToken(clientId: string): Promise<string> {
   });
 }
 
+/** A confidential client's secret in the realm file (DEV-ONLY values). */
+function clientSecret(clientId: string): string {
+  return realm.clients.find((c) => c.clientId === clientId)?.secret ?? '';
+}
+
 /** A person's token (password grant of the dev client). */
 function keycloakUserToken(role: string): Promise<string> {
   const user = realm.users.find((u) => u.realmRoles?.includes(role));
@@ -77,8 +90,10 @@ function bearer(token: string, userToken?: string): Metadata {
 }
 
 const running: ChildProcess[] = [];
-afterEach(() => {
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
   for (const child of running.splice(0)) child.kill('SIGKILL');
+  for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
 async function startService(
@@ -197,4 +212,188 @@ describe('service entry points in distributed mode (real Kafka and PostgreSQL)',
       expect(await stopsCleanly(child)).toBe(0);
     });
   }
+});
+
+describe('the tutor retrieves through the library service (real processes, Kafka, PostgreSQL, Keycloak)', () => {
+  /** What the gateway answers, parsed when it is JSON. */
+  async function api<T>(
+    base: string,
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined && !Buffer.isBuffer(body)
+          ? { 'content-type': 'application/json' }
+          : {}),
+        ...headers,
+      },
+      ...(body === undefined
+        ? {}
+        : { body: Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // NDJSON stays a string.
+    }
+    return { status: response.status, body: parsed as T };
+  }
+
+  it('a material uploaded through the gateway is cited by the tutor, in text chat and in a voice turn', async () => {
+    const keycloak = process.env.KEYCLOAK_URL;
+    expect(
+      keycloak,
+      'KEYCLOAK_URL is unset: start Keycloak with scripts/infra/keycloak.sh',
+    ).toBeTruthy();
+    // One topic prefix for every process (and this test's own producer): voice turns travel the bus.
+    const prefix = `mains-rag-${Date.now().toString(36)}.`;
+    const dataDir = mkdtempSync(join(tmpdir(), 'lm-mains-rag-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    for (const name of ['library', 'tutor', 'gateway'])
+      mkdirSync(join(dataDir, name), { recursive: true });
+    const common = { KEYCLOAK_URL: keycloak ?? '', LM_TOPIC_PREFIX: prefix };
+    const library = await startService('library', {
+      ...common,
+      LM_DATA_DIR: join(dataDir, 'library'),
+    });
+    const tutor = await startService('tutor', {
+      ...common,
+      LM_DATA_DIR: join(dataDir, 'tutor'),
+      LIBRARY_GRPC_ADDRESS: `127.0.0.1:${library.grpcPort}`,
+      LM_CLIENT_SECRET_TUTOR: clientSecret('lm-tutor'),
+      // The library answers within this on a busy test machine too.
+      TUTOR_RETRIEVAL_TIMEOUT_MS: '20000',
+    });
+    const gateway = await startService('gateway', {
+      ...common,
+      LM_DATA_DIR: join(dataDir, 'gateway'),
+      LIBRARY_GRPC_ADDRESS: `127.0.0.1:${library.grpcPort}`,
+      TUTOR_GRPC_ADDRESS: `127.0.0.1:${tutor.grpcPort}`,
+      LM_CLIENT_SECRET_GATEWAY: clientSecret('lm-gateway'),
+    });
+    const base = `http://127.0.0.1:${gateway.opsPort}`;
+    const lecturer = await keycloakUserToken('lecturer');
+    const student = await keycloakUserToken('student');
+
+    const course = await api<{ id: string; inviteCode: string }>(
+      base,
+      'POST',
+      '/api/courses',
+      lecturer,
+      { title: `Organelles ${prefix}` },
+    );
+    expect(course.status).toBe(201);
+    expect(
+      (
+        await api(base, 'POST', '/api/courses/join', student, {
+          inviteCode: course.body.inviteCode,
+        })
+      ).status,
+    ).toBe(200);
+    // A made-up organelle, and questions that share no word with the material: only search by
+    // meaning finds it. (The tutor's own library of before shared the database's chunk rows, so
+    // keyword search worked there; its vectors were empty — these questions found nothing.)
+    const upload = await api<{ id: string }>(
+      base,
+      'POST',
+      `/api/courses/${course.body.id}/materials?filename=quillosome.md`,
+      lecturer,
+      Buffer.from(
+        '# Cell parts\n\n## Quillosome\n\nThe quillosome stores copper ions for the cell wall. ' +
+          'Quillosomes split in two when the cell is starving.\n',
+      ),
+      { 'content-type': 'text/markdown' },
+    );
+    expect(upload.status).toBe(201);
+    const materialId = upload.body.id;
+
+    // Text chat: gateway → tutor (gRPC, the student's token) → library (gRPC, the tutor's token).
+    const conversation = await api<{ id: string }>(base, 'POST', '/api/conversations', student, {
+      courseId: course.body.id,
+    });
+    expect(conversation.status).toBe(201);
+    const chat = await api<string>(
+      base,
+      'POST',
+      `/api/conversations/${conversation.body.id}/messages`,
+      student,
+      { text: 'Which organelle keeps metal?' },
+    );
+    expect(chat.status).toBe(200);
+    const chunks = chat.body
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            done?: { text: string; citations?: { sourceId: string }[] };
+            cancelled?: { reason: string };
+          },
+      );
+    const done = chunks.at(-1)?.done;
+    expect(done, JSON.stringify(chunks.at(-1))).toBeDefined();
+    expect(done?.citations?.map((c) => c.sourceId) ?? []).toContain(materialId);
+    expect(done?.text).toMatch(/copper/);
+
+    // A voice turn: the tutor reads the student's final from Kafka, with no user token anywhere.
+    const session = await api<{ sessionId: string; conversationId: string }>(
+      base,
+      'POST',
+      '/api/tutor/sessions',
+      student,
+      { courseId: course.body.id },
+    );
+    expect(session.status).toBe(201);
+    const bus: Bus = createBus({
+      env: { KAFKA_BROKERS: kafka ?? '', LM_TOPIC_PREFIX: prefix },
+      logger: createLogger({ service: 'mains-rag-test', level: 'warn' }),
+    });
+    cleanups.push(() => bus.close());
+    const replies: ReplyChunk[] = [];
+    await bus.tail(tutorRepliesTopic, (chunk) => void replies.push(chunk));
+    const now = Date.now();
+    await bus.publish(
+      transcriptsTopic,
+      TranscriptSegment.fromPartial({
+        sessionId: session.body.sessionId,
+        streamId: 'mic',
+        segmentIndex: 0,
+        revision: 0,
+        kind: SegmentKind.SEGMENT_KIND_FINAL,
+        text: 'What happens during hunger?',
+        startMs: 0,
+        endMs: 1500,
+        language: 'en',
+        emittedAtMs: now,
+        audioCapturedAtMs: now,
+        endOfTurn: true,
+      }),
+    );
+    const deadline = Date.now() + 60_000;
+    let voiceDone: ReplyChunk | undefined;
+    while (!voiceDone && Date.now() < deadline) {
+      voiceDone = replies.find(
+        (r) =>
+          r.conversationId === session.body.conversationId &&
+          (r.body?.$case === 'done' || r.body?.$case === 'cancelled'),
+      );
+      if (!voiceDone) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(voiceDone?.body?.$case, tutor.output().slice(-2000)).toBe('done');
+    const voiceBody = voiceDone?.body?.$case === 'done' ? voiceDone.body.value : undefined;
+    expect(voiceBody?.citations.map((c) => c.sourceId)).toContain(materialId);
+    expect(voiceBody?.text).toMatch(/starving/);
+
+    expect(await stopsCleanly(gateway.child)).toBe(0);
+    expect(await stopsCleanly(tutor.child)).toBe(0);
+    expect(await stopsCleanly(library.child)).toBe(0);
+  });
 });

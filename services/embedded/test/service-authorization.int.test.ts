@@ -6,7 +6,9 @@
 //   user's own token;
 // - a student asking a service DIRECTLY (gateway bypassed, valid service token) for another
 //   course's transcript or material, or another student's conversation, is refused by the
-//   service itself.
+//   service itself;
+// - the library searches for a user named by id (for_user_id) only for the tutor's service
+//   identity, scoped exactly as for that user; anyone else naming a user is refused.
 // Needs DATABASE_URL (scripts/infra/postgres.sh); fails, not skips, without it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -146,6 +148,9 @@ let tutor: Started & { grpc: string };
 let speech: Started & { grpc: string };
 let serviceToken = '';
 let foreignServiceToken = '';
+/** Service tokens of the platform's key for other clients than the gateway. */
+let tutorServiceToken = '';
+let speechServiceToken = '';
 let db: Db;
 const tokens: Record<'lecturer' | 'student1' | 'student2', string> = {
   lecturer: '',
@@ -153,6 +158,7 @@ const tokens: Record<'lecturer' | 'student1' | 'student2', string> = {
   student2: '',
 };
 let courseA = '';
+let courseB = '';
 let lectureA = '';
 
 async function api<T>(
@@ -222,6 +228,8 @@ beforeAll(async () => {
     keyFile,
   });
   serviceToken = await new LocalServiceTokenSource(gatewaySigner, 'lm-gateway').token();
+  tutorServiceToken = await new LocalServiceTokenSource(gatewaySigner, 'lm-tutor').token();
+  speechServiceToken = await new LocalServiceTokenSource(gatewaySigner, 'lm-speech').token();
   const foreign = await LocalTokenIssuer.create({ issuer: issuerUrl, audience: API_AUDIENCE });
   foreignServiceToken = await new LocalServiceTokenSource(foreign, 'lm-gateway').token();
 
@@ -267,6 +275,7 @@ beforeAll(async () => {
   });
   expect([a.status, b.status]).toEqual([201, 201]);
   courseA = a.body.id;
+  courseB = b.body.id;
   expect(
     (await api('POST', '/api/courses/join', tokens.student1, { inviteCode: a.body.inviteCode }))
       .status,
@@ -428,6 +437,60 @@ describe('the distributed gateway reaches library, tutor and speech over gRPC', 
     );
   });
 
+  it("a student's private notes travel through the remote library: the owner's alone", async () => {
+    const refused = await api<{ error: { message: string } }>(
+      'POST',
+      `/api/courses/${courseA}/materials?filename=golgi.md`,
+      tokens.student1,
+      Buffer.from('# Golgi\n\nThe Quillborne post office ships proteins in vesicles.\n'),
+      { 'content-type': 'text/markdown' },
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toMatch(/private/);
+    const note = await api<{ id: string; visibility: string; ownerId: string }>(
+      'POST',
+      `/api/courses/${courseA}/materials?filename=golgi.md&visibility=private`,
+      tokens.student1,
+      Buffer.from('# Golgi\n\nThe Quillborne post office ships proteins in vesicles.\n'),
+      { 'content-type': 'text/markdown' },
+    );
+    expect(note.status).toBe(201);
+    expect(note.body.visibility).toBe('private');
+    const ids = async (token: string) =>
+      (
+        await api<{ materials: { id: string }[] }>(
+          'GET',
+          `/api/courses/${courseA}/materials`,
+          token,
+        )
+      ).body.materials.map((m) => m.id);
+    const hits = async (token: string) =>
+      (
+        await api<{ hits: { materialId: string }[] }>(
+          'GET',
+          `/api/search?q=${encodeURIComponent('Quillborne post office')}&limit=20`,
+          token,
+        )
+      ).body.hits.map((h) => h.materialId);
+    expect(await ids(tokens.student1)).toContain(note.body.id);
+    expect(await hits(tokens.student1)).toContain(note.body.id);
+    expect(await ids(tokens.lecturer)).not.toContain(note.body.id);
+    expect(await hits(tokens.lecturer)).not.toContain(note.body.id);
+    expect(
+      (await api('GET', `/api/courses/${courseA}/materials/${note.body.id}`, tokens.lecturer))
+        .status,
+    ).toBe(404);
+    expect(
+      (await api('DELETE', `/api/courses/${courseA}/materials/${note.body.id}`, tokens.lecturer))
+        .status,
+    ).toBe(404);
+    expect(
+      (await api('DELETE', `/api/courses/${courseA}/materials/${note.body.id}`, tokens.student1))
+        .status,
+    ).toBe(204);
+    expect(await ids(tokens.student1)).not.toContain(note.body.id);
+  });
+
   it('a student starts a conversation and chats with the tutor through the gateway', async () => {
     const created = await api<{ id: string; userId: string; courseId: string }>(
       'POST',
@@ -555,6 +618,7 @@ describe('the distributed gateway reaches library, tutor and speech over gRPC', 
               mediaType: 'text/plain',
               title: '',
               data: Buffer.from('planted text'),
+              visibility: 'private',
             },
             { metadata: m() },
           ),
@@ -622,5 +686,129 @@ describe('the distributed gateway reaches library, tutor and speech over gRPC', 
       expect(own.messages.length).toBe(2);
       client.close();
     });
+  });
+});
+
+describe('the library searches for a user named by id (for_user_id) for the tutor only', () => {
+  /** The user id (`sub`) of an access token. */
+  const userIdOf = (token: string): string =>
+    (JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sub: string })
+      .sub;
+  const term = `Brindlewick${run}`;
+  const ids = { materialA: '', materialB: '', noteOfStudent1: '', noteOfStudent2: '' };
+  let client: MaterialServiceClient;
+  const search = (m: Metadata, request: { forUserId?: string; courseIds?: string[] } = {}) =>
+    callUnary(
+      client.search.bind(client),
+      { query: `${term} lanterns`, courseIds: request.courseIds ?? [], limit: 20, ...request },
+      { metadata: m },
+    );
+
+  beforeAll(async () => {
+    client = new MaterialServiceClient(library.grpc, credentials.createInsecure());
+    const upload = async (token: string, courseId: string, name: string, visibility?: string) => {
+      const response = await api<{ id: string }>(
+        'POST',
+        `/api/courses/${courseId}/materials?filename=${name}.md${visibility ? `&visibility=${visibility}` : ''}`,
+        token,
+        Buffer.from(`# ${name}\n\nThe ${term} lanterns of ${name} glow at dusk.\n`),
+        { 'content-type': 'text/markdown' },
+      );
+      expect(response.status, name).toBe(201);
+      return response.body.id;
+    };
+    ids.materialA = await upload(tokens.lecturer, courseA, 'course-a');
+    ids.materialB = await upload(tokens.lecturer, courseB, 'course-b');
+    ids.noteOfStudent1 = await upload(tokens.student1, courseA, 'notes-one', 'private');
+    ids.noteOfStudent2 = await upload(tokens.student2, courseB, 'notes-two', 'private');
+  });
+  afterAll(() => client?.close());
+
+  it("the tutor's token + for_user_id: exactly that user's courses and own notes", async () => {
+    const forStudent1 = await search(metadata(tutorServiceToken), {
+      forUserId: userIdOf(tokens.student1),
+    });
+    const found1 = forStudent1.hits.map((h) => h.materialId);
+    expect(found1).toEqual(expect.arrayContaining([ids.materialA, ids.noteOfStudent1]));
+    expect(found1).not.toContain(ids.materialB);
+    expect(found1).not.toContain(ids.noteOfStudent2);
+    expect(new Set(forStudent1.hits.map((h) => h.courseId))).toEqual(new Set([courseA]));
+    expect(forStudent1.hits.find((h) => h.materialId === ids.noteOfStudent1)?.visibility).toBe(
+      'private',
+    );
+    expect(forStudent1.hits.find((h) => h.materialId === ids.materialA)?.visibility).toBe('course');
+
+    const found2 = (
+      await search(metadata(tutorServiceToken), { forUserId: userIdOf(tokens.student2) })
+    ).hits.map((h) => h.materialId);
+    expect(found2).toEqual(expect.arrayContaining([ids.materialB, ids.noteOfStudent2]));
+    expect(found2).not.toContain(ids.materialA);
+    expect(found2).not.toContain(ids.noteOfStudent1);
+
+    // The lecturer of both courses: both courses' materials, nobody's notes.
+    const forLecturer = (
+      await search(metadata(tutorServiceToken), { forUserId: userIdOf(tokens.lecturer) })
+    ).hits.map((h) => h.materialId);
+    expect(forLecturer).toEqual(expect.arrayContaining([ids.materialA, ids.materialB]));
+    expect(forLecturer).not.toContain(ids.noteOfStudent1);
+    expect(forLecturer).not.toContain(ids.noteOfStudent2);
+
+    // A course the user is not in is refused, as for the user themself.
+    expect(
+      await codeOf(
+        search(metadata(tutorServiceToken), {
+          forUserId: userIdOf(tokens.student1),
+          courseIds: [courseB],
+        }),
+      ),
+    ).toBe('permission_denied');
+    // A user who is in no course finds nothing.
+    expect(
+      (await search(metadata(tutorServiceToken), { forUserId: 'nobody-in-any-course' })).hits,
+    ).toEqual([]);
+  });
+
+  it('another service naming a user is PERMISSION_DENIED (speech, and the gateway too)', async () => {
+    const forUserId = userIdOf(tokens.student1);
+    expect(await codeOf(search(metadata(speechServiceToken), { forUserId }))).toBe(
+      'permission_denied',
+    );
+    expect(await codeOf(search(metadata(serviceToken), { forUserId }))).toBe('permission_denied');
+  });
+
+  it("a person's token in the authorization slot is refused, with or without for_user_id", async () => {
+    const forUserId = userIdOf(tokens.student1);
+    expect(await codeOf(search(metadata(tokens.student1), { forUserId }))).toBe(
+      'permission_denied',
+    );
+    expect(await codeOf(search(metadata(tokens.student2), { forUserId }))).toBe(
+      'permission_denied',
+    );
+  });
+
+  it("a user token with another user's id is refused; with the same id it is that user's search", async () => {
+    expect(
+      await codeOf(
+        search(metadata(tutorServiceToken, tokens.student2), {
+          forUserId: userIdOf(tokens.student1),
+        }),
+      ),
+    ).toBe('permission_denied');
+    expect(
+      await codeOf(
+        search(metadata(serviceToken, tokens.student2), { forUserId: userIdOf(tokens.student1) }),
+      ),
+    ).toBe('permission_denied');
+    const same = await search(metadata(serviceToken, tokens.student2), {
+      forUserId: userIdOf(tokens.student2),
+    });
+    expect(same.hits.map((h) => h.materialId)).toContain(ids.noteOfStudent2);
+  });
+
+  it('no user token and no for_user_id is UNAUTHENTICATED, even for the tutor', async () => {
+    expect(await codeOf(search(metadata(tutorServiceToken)))).toBe('unauthenticated');
+    expect(await codeOf(search(metadata(tutorServiceToken), { forUserId: '../x' }))).toBe(
+      'invalid_argument',
+    );
   });
 });

@@ -4,7 +4,7 @@ import type { Identity } from '@lm/identity';
 import type { RecordingJobs, RecordingStorage } from '@lm/jobs';
 import type { TranscriptStore } from '@lm/library';
 import type { MaterialLibrary } from '@lm/library';
-import type { AudioChunk } from '@lm/proto/audio/v1/audio';
+import { AudioPurpose, type AudioChunk } from '@lm/proto/audio/v1/audio';
 import { registerIdentityRoutes } from './auth/identityRoutes.js';
 import type { CaptionFanout } from './captions/CaptionFanout.js';
 import { registerCaptionRoutes } from './captions/captionRoutes.js';
@@ -113,6 +113,10 @@ export function registerPlatformRoutes(gateway: Gateway, deps: PlatformRouteDeps
         // Someone else's session looks like no session at all.
         await policy.assertCanView(principal, session);
         policy.assertCanPublish(principal, session);
+        // A tutoring room's audio is a student talking to the tutor, not a lecture.
+        return session.kind === 'tutoring'
+          ? { purpose: AudioPurpose.AUDIO_PURPOSE_TUTOR }
+          : { purpose: AudioPurpose.AUDIO_PURPOSE_LECTURE };
       },
     });
 

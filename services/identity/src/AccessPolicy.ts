@@ -9,6 +9,13 @@ export interface SessionRef {
   created_by: string;
 }
 
+/** A stored material as the policy needs it (materials.course_id / private_owner_id). */
+export interface MaterialRef {
+  course_id: string;
+  /** Private notes: their owner; null: a course material. */
+  private_owner_id: string | null;
+}
+
 /** The owner of a tutoring conversation (conversations.owner_id / user id). */
 export interface ConversationRef {
   owner_id: string;
@@ -21,6 +28,9 @@ export interface ConversationRef {
  *
  * - A course's members (lecturers and enrolled students) see its captions, transcripts,
  *   materials and recordings; nobody else does — admins manage users, not course content.
+ * - Course materials are uploaded and deleted by the course's lecturers. Any member may upload
+ *   private notes to the course; those are their owner's alone (not even the lecturers see
+ *   them), and only the owner deletes them.
  * - Only a lecturer of the course starts live sessions in it.
  * - A tutoring conversation is its owner's alone.
  * - Service principals (client credentials) are not course members: a service acting for a
@@ -79,6 +89,42 @@ export class AccessPolicy {
     const role = await this.assertCourseMember(principal, courseId);
     if (role !== 'lecturer')
       throw new AppError('permission_denied', 'Only a lecturer of this course may do this');
+  }
+
+  /**
+   * Uploading to a course: a course material, a lecturer of it; private notes, any member. The
+   * refusal tells a student how to upload instead, since that is what they nearly always meant.
+   */
+  async assertCanUploadMaterial(
+    principal: Principal | string,
+    courseId: string,
+    visibility: 'course' | 'private',
+  ): Promise<void> {
+    const role = await this.assertCourseMember(principal, courseId);
+    if (visibility === 'course' && role !== 'lecturer')
+      throw new AppError(
+        'permission_denied',
+        'Only a lecturer of this course uploads course materials. Upload it as your private notes ' +
+          '(visibility "private"; `lm materials upload --private`): only you will see them, and ' +
+          'the tutor answers you from them.',
+      );
+  }
+
+  /**
+   * Deleting a material the principal can see: their own private notes, or a course material
+   * as a lecturer of its course. Someone else's notes are not found, never forbidden.
+   */
+  async assertCanDeleteMaterial(
+    principal: Principal | string,
+    material: MaterialRef,
+  ): Promise<void> {
+    const userId = userIdOf(principal);
+    if (material.private_owner_id !== null) {
+      if (!userId || material.private_owner_id !== userId)
+        throw new AppError('not_found', 'No such material');
+      return;
+    }
+    await this.assertCourseLecturer(principal, material.course_id);
   }
 
   /** Starting a live (lecture) session: a lecturer of that course. */

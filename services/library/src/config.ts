@@ -14,4 +14,17 @@ export const libraryConfigSchema = z.object({
   QDRANT_URL: env.optionalUrl(),
   QDRANT_API_KEY: z.string().optional(),
   QDRANT_COLLECTION: z.string().default('lm_chunks'),
+  /**
+   * Comma-separated client ids of services that may search for a user by id, without that
+   * user's token (SearchRequest.for_user_id): the tutor answering spoken turns.
+   */
+  LIBRARY_SEARCH_FOR_USER_CLIENTS: z
+    .string()
+    .default('lm-tutor')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+    ),
 });

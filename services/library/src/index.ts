@@ -8,6 +8,7 @@ export * from './materials/TranscriptChunker.js';
 export * from './materials/parseMaterial.js';
 export * from './materials/sections.js';
 export * from './materials/sentences.js';
+export * from './materials/visibility.js';
 export * from './search/EmbeddedVectorStore.js';
 export * from './search/Embedder.js';
 export * from './search/HybridSearch.js';

@@ -80,7 +80,14 @@ grpc.addService(
   MaterialServiceService,
   withCallerIdentity(
     MaterialServiceService,
-    materialGrpcService({ library, transcripts: store, owners, access, logger }),
+    materialGrpcService({
+      library,
+      transcripts: store,
+      owners,
+      access,
+      logger,
+      searchForUserClients: config.LIBRARY_SEARCH_FOR_USER_CLIENTS,
+    }),
     { verifier: auth.verifier, logger, endUser: MATERIAL_SERVICE_END_USER },
   ),
 );

@@ -183,6 +183,61 @@ describe('MaterialLibrary (PGlite, pgvector, real MiniLM embedder)', () => {
     expect(lecture?.text).toContain('Calvin cycle');
   });
 
+  it("finds a student's private notes for that student only (keyword and vector retrieval)", async () => {
+    const note = await fx.library.upload({
+      courseId: 'bio-101',
+      ownerId: 'alice',
+      filename: 'my-notes.md',
+      visibility: 'private',
+      data: encode(
+        '# My notes\n\n## Golgi\n\nMnemonic from my tutor group: the Golgi apparatus is the ' +
+          'Quillborne post office, it packs and ships proteins in vesicles.\n',
+      ),
+    });
+    expect(note).toMatchObject({ visibility: 'private', ownerId: 'alice', courseId: 'bio-101' });
+    // A rare made-up word (keyword retrieval) and a paraphrase (vector retrieval).
+    for (const query of ['Quillborne', 'Which organelle packages and ships proteins?']) {
+      const mine = await fx.library.search(query, { courseIds: ['bio-101'], viewerId: 'alice' });
+      expect(mine[0]).toMatchObject({ materialId: note.id, visibility: 'private' });
+      for (const viewerId of ['bob', undefined]) {
+        const theirs = await fx.library.search(query, {
+          courseIds: ['bio-101'],
+          viewerId,
+          limit: 20,
+        });
+        expect(theirs.map((h) => h.materialId)).not.toContain(note.id);
+      }
+    }
+    expect((await fx.library.list(['bio-101'], { viewerId: 'alice' })).map((m) => m.id)).toContain(
+      note.id,
+    );
+    expect(
+      (await fx.library.list(['bio-101'], { viewerId: 'bob' })).map((m) => m.id),
+    ).not.toContain(note.id);
+    expect((await fx.library.list(['bio-101'])).map((m) => m.id)).not.toContain(note.id);
+    expect(await fx.library.get(note.id, ['bio-101'], { viewerId: 'alice' })).toMatchObject({
+      id: note.id,
+    });
+    await expect(fx.library.get(note.id, ['bio-101'], { viewerId: 'bob' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    // Course materials stay visible to everyone, with or without a viewer.
+    const course = await fx.library.search('Which part of the cell makes the energy it runs on?', {
+      courseIds: ['bio-101'],
+      viewerId: 'bob',
+    });
+    expect(course[0]).toMatchObject({
+      heading: 'Cell Biology > Mitochondria',
+      visibility: 'course',
+    });
+    await fx.library.delete(note.id);
+    const after = await fx.library.search('Quillborne', {
+      courseIds: ['bio-101'],
+      viewerId: 'alice',
+    });
+    expect(after.map((h) => h.materialId)).not.toContain(note.id);
+  });
+
   it('deletes a material with its vectors', async () => {
     const m = await fx.library.upload({
       courseId: 'chem',

@@ -75,6 +75,47 @@ function vectorStoreContract(
       expect(await store.count()).toBe(3);
     });
 
+    it('finds private notes for their owner only: owner is null OR owner = viewer', async () => {
+      const [course, mine, theirs] = [randomUUID(), randomUUID(), randomUUID()];
+      await store.upsert([
+        { id: course, vector: unit(6), courseId: 'law', materialId: 'm-course' },
+        {
+          id: mine,
+          vector: unit(6, 0.1),
+          courseId: 'law',
+          materialId: 'm-mine',
+          privateOwnerId: 'alice',
+        },
+        {
+          id: theirs,
+          vector: unit(6, 0.2),
+          courseId: 'law',
+          materialId: 'm-theirs',
+          privateOwnerId: 'bob',
+        },
+      ]);
+      const search = (viewerId?: string) =>
+        store.search({ vector: unit(6), courseIds: ['law'], limit: 10, viewerId });
+      const alice = await search('alice');
+      expect(alice.map((m) => m.id)).toEqual([course, mine]);
+      expect(alice.map((m) => m.privateOwnerId)).toEqual([null, 'alice']);
+      expect((await search('bob')).map((m) => m.id)).toEqual([course, theirs]);
+      // No viewer (or someone else): course materials only.
+      expect((await search()).map((m) => m.id)).toEqual([course]);
+      expect((await search('carol')).map((m) => m.id)).toEqual([course]);
+      // A note is still confined to its course, whoever asks.
+      expect(
+        await store.search({ vector: unit(6), courseIds: ['bio'], limit: 10, viewerId: 'alice' }),
+      ).not.toContainEqual(expect.objectContaining({ id: mine }));
+      // Re-upserting a note as a course material makes it visible to everyone, and back.
+      await store.upsert([
+        { id: theirs, vector: unit(6, 0.2), courseId: 'law', materialId: 'm-theirs' },
+      ]);
+      expect((await search('carol')).map((m) => m.id)).toEqual([course, theirs]);
+      await store.deleteMaterial('m-mine');
+      expect((await search('alice')).map((m) => m.id)).toEqual([course, theirs]);
+    });
+
     it('refuses vectors of another size', async () => {
       await expect(store.ensure(DIM + 1)).rejects.toMatchObject({ code: 'failed_precondition' });
     });

@@ -153,6 +153,21 @@ export class ReplySpeaker {
       .finally(() => this.utterances.delete(u.turnId));
   }
 
+  /**
+   * Synthesizes sentences that replies often start with (a model's fixed lead-in) into the
+   * cache now, so the first reply does not wait for them either. Call before readiness.
+   */
+  async warm(sentences: readonly string[]): Promise<void> {
+    for (const sentence of sentences) {
+      if (this.cache.has(sentence)) continue;
+      const speech = await this.deps.synthesizer.synthesize(
+        sentence,
+        this.deps.voiceId ? { voiceId: this.deps.voiceId } : {},
+      );
+      this.remember(sentence, speech);
+    }
+  }
+
   private pacer(sessionId: string): PlaybackPacer {
     let pacer = this.pacers.get(sessionId);
     if (!pacer) {
@@ -174,14 +189,16 @@ export class ReplySpeaker {
       sentence,
       this.deps.voiceId ? { voiceId: this.deps.voiceId } : {},
     );
-    if (sentence.length <= SPEECH_CACHE_MAX_CHARS) {
-      if (this.cache.size >= SPEECH_CACHE_ENTRIES) {
-        const oldest = this.cache.keys().next().value;
-        if (oldest !== undefined) this.cache.delete(oldest);
-      }
-      this.cache.set(sentence, speech);
-    }
+    if (sentence.length <= SPEECH_CACHE_MAX_CHARS) this.remember(sentence, speech);
     return speech;
+  }
+
+  private remember(sentence: string, speech: SynthesizedSpeech): void {
+    if (this.cache.size >= SPEECH_CACHE_ENTRIES) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(sentence, speech);
   }
 
   private async speak(u: Utterance): Promise<void> {

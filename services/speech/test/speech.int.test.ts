@@ -128,6 +128,36 @@ describe('speech with the real Piper voice', () => {
     }
   });
 
+  it('warmed sentences are spoken from the cache: no synthesis before the first audio', async () => {
+    const bus = new MemoryBus();
+    const speaker = new ReplySpeaker({ bus, synthesizer, logger });
+    // Longer than the sentences cached on first use: only warm() puts it there.
+    const stock = 'I could not find this in your course materials, so I will not guess at all.';
+    await speaker.warm([stock]);
+    await speaker.start();
+    const utterances: { synthMs: number; sentences: number }[] = [];
+    speaker.onUtterance = (e) => utterances.push(e);
+    const base = { conversationId: 'c1', sessionId: 'room-w', emittedAtMs: 0, sequence: 0 };
+    for (const [turnId, sentence] of [
+      ['w1', stock],
+      ['w2', 'Ribosomes build proteins from the amino acids the cell takes in.'],
+    ] as const) {
+      speaker.onReplyChunk({ ...base, turnId, body: { $case: 'sentence', value: sentence } });
+      speaker.onReplyChunk({
+        ...base,
+        turnId,
+        body: { $case: 'done', value: { text: '', citations: [] } },
+      });
+      await waitFor(() => utterances.length === (turnId === 'w1' ? 1 : 2));
+    }
+    // The warmed sentence cost no synthesis; an unwarmed one of the same length did.
+    expect(utterances.map((u) => u.sentences)).toEqual([1, 1]);
+    expect(utterances[0]!.synthMs).toBeLessThan(5);
+    expect(utterances[1]!.synthMs).toBeGreaterThan(20);
+    await speaker.stop();
+    await bus.close();
+  });
+
   it('speaks reply sentences from the bus paced to playback, and stops on cancellation', async () => {
     const bus = new MemoryBus();
     const speaker = new ReplySpeaker({ bus, synthesizer, logger, leadMs: 200 });

@@ -1,4 +1,5 @@
 // npm run bench:policy [-- --streams 1,2,4 --seconds 30 --model whisper-base --threads 2
+//                          --partial-model whisper-tiny-en
 //                          --clock cpu|wall|model --set endSilenceMs=500,maxBufferMs=8000]
 // Tunes the streaming policy without the platform around it: recordings of read speech are fed
 // to StreamTranscriber on a simulated clock (100 ms chunks arriving at real-time pace) and every
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '1,2,4' },
     seconds: { type: 'string', default: '30' },
     model: { type: 'string', default: 'whisper-base' },
+    'partial-model': { type: 'string' },
     threads: { type: 'string', default: '2' },
     clock: { type: 'string', default: 'cpu' },
     set: { type: 'string', default: '' },
@@ -53,9 +55,9 @@ const DECODE_COST: Record<string, { fixedMs: number; msPerSecond: number }> = {
   'whisper-base': { fixedMs: 130, msPerSecond: 108 },
   'whisper-tiny-en': { fixedMs: 140, msPerSecond: 55 },
 };
-function modelledDecodeMs(audioMs: number): number {
-  const cost = DECODE_COST[values.model];
-  if (!cost) throw new Error(`no decode cost model for ${values.model}; use --clock cpu or wall`);
+function modelledDecodeMs(audioMs: number, model: string): number {
+  const cost = DECODE_COST[model];
+  if (!cost) throw new Error(`no decode cost model for ${model}; use --clock cpu or wall`);
   return cost.fixedMs + (cost.msPerSecond * Math.max(audioMs, 1100)) / 1000;
 }
 const fmt = (ms: number) => (ms / 1000).toFixed(2);
@@ -63,6 +65,11 @@ const CHUNK_SAMPLES = (16_000 * CHUNK_MS) / 1000;
 
 const whisper = await WhisperRecognizer.load(values.model, { threads });
 const recognizer = new WhisperWordRecognizer(whisper);
+// `--partial-model`: partial decodes on a second (faster) model, finals on `--model`.
+const partialModel = values['partial-model'] ?? values.model;
+const partialRecognizer = values['partial-model']
+  ? new WhisperWordRecognizer(await WhisperRecognizer.load(partialModel, { threads }))
+  : recognizer;
 const vad = await SileroVad.load();
 const recordings = Array.from({ length: Math.max(...levels) }, (_, i) =>
   lectureRecording(i, Number(values.seconds)),
@@ -129,7 +136,8 @@ async function simulate(level: number) {
         next.stream.lastServedAt = now;
         const cpu = process.cpuUsage();
         const wall = performance.now();
-        const words = await recognizer.recognize(job.audio, {
+        const decoder = job.kind === 'partial' ? partialRecognizer : recognizer;
+        const words = await decoder.recognize(job.audio, {
           prompt: job.prompt,
           provisional: job.kind === 'partial',
         });
@@ -138,7 +146,10 @@ async function simulate(level: number) {
           values.clock === 'wall'
             ? performance.now() - wall
             : values.clock === 'model'
-              ? modelledDecodeMs((job.audio.length * 1000) / 16_000)
+              ? modelledDecodeMs(
+                  (job.audio.length * 1000) / 16_000,
+                  job.kind === 'partial' ? partialModel : values.model,
+                )
               : (used.user + used.system) / 1000 / threads;
         busyMs += cost;
         decodes[next.kind] += 1;
@@ -196,7 +207,7 @@ function latencies(captions: Caption[]): { partial: number[]; final: number[] } 
 
 const overrides = values.set ? ` (${values.set})` : '';
 console.log(
-  `policy benchmark: ${values.model}, ${threads} threads, ${values.clock} clock, ${values.seconds} s streams${overrides}, load ${loadavg()[0]?.toFixed(2)}`,
+  `policy benchmark: ${values.model}${values['partial-model'] ? ` (partials: ${partialModel})` : ''}, ${threads} threads, ${values.clock} clock, ${values.seconds} s streams${overrides}, load ${loadavg()[0]?.toFixed(2)}`,
 );
 console.log(
   'streams | partial p50 / p95 (s) | final p50 / p95 (s) | WER   | decodes P/F | mean decode | model busy',

@@ -31,6 +31,16 @@ export function pickNextDecode(
   return best;
 }
 
+/** One finished decode, for metrics. */
+export interface DecodeObservation {
+  kind: 'partial' | 'final';
+  decodeMs: number;
+  audioMs: number;
+  /** Age of the newest audio in the decode when it finished (capture to result). */
+  lagMs: number;
+  failed: boolean;
+}
+
 export interface DecodeStats {
   decodes: { partial: number; final: number };
   failures: number;
@@ -66,6 +76,7 @@ export class DecodeScheduler {
     ) => Promise<void>,
     private readonly logger: Logger,
     private readonly concurrency = 1,
+    private readonly observe: (decode: DecodeObservation) => void = () => undefined,
   ) {}
 
   add(stream: StreamTranscriber): void {
@@ -114,11 +125,16 @@ export class DecodeScheduler {
     stream.lastServedAt = Date.now();
     const started = performance.now();
     let segments: TranscriptSegment[];
+    let failed = false;
     try {
-      const words = await this.recognizer.recognize(job.audio, {
-        prompt: job.prompt,
-        provisional: job.kind === 'partial',
-      });
+      // An empty job (a final that only marks the end of a turn) needs no decode.
+      const words =
+        job.audio.length === 0
+          ? []
+          : await this.recognizer.recognize(job.audio, {
+              prompt: job.prompt,
+              provisional: job.kind === 'partial',
+            });
       segments = stream.applyResult(job, words);
       this.logger.debug(
         {
@@ -136,6 +152,7 @@ export class DecodeScheduler {
         'decoded',
       );
     } catch (error) {
+      failed = true;
       this.stats.failures += 1;
       const { gaveUp, retryInMs } = stream.releaseJob(job);
       this.logger.error(
@@ -145,10 +162,21 @@ export class DecodeScheduler {
           : 'decode failed; will retry',
       );
       if (!gaveUp) setTimeout(() => this.kick(), retryInMs + 10).unref();
+      // Nothing to publish, but an ended stream whose last audio was given up is finished now.
+      await this.emit(stream, []);
       return;
     } finally {
-      this.stats.decodeMs += performance.now() - started;
-      this.stats.audioMs += (job.audio.length * 1000) / 16_000;
+      const decodeMs = performance.now() - started;
+      const audioMs = (job.audio.length * 1000) / 16_000;
+      this.stats.decodeMs += decodeMs;
+      this.stats.audioMs += audioMs;
+      this.observe({
+        kind,
+        decodeMs,
+        audioMs,
+        lagMs: job.capturedAtMs > 0 ? Date.now() - job.capturedAtMs : 0,
+        failed,
+      });
     }
     this.stats.decodes[kind] += 1;
     // Called even with nothing to publish: an ended stream may be finished now.

@@ -1,5 +1,5 @@
 import { AppError, type Logger } from '@lm/kit';
-import type { AudioChunk } from '@lm/proto/audio/v1/audio';
+import { AudioPurpose, type AudioChunk } from '@lm/proto/audio/v1/audio';
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import {
   audioTopic,
@@ -8,7 +8,7 @@ import {
   type Delivery,
   type Subscription,
 } from '@lm/streams';
-import { DecodeScheduler } from './DecodeScheduler.js';
+import { DecodeScheduler, type DecodeObservation } from './DecodeScheduler.js';
 import { HeldAudio } from './HeldAudio.js';
 import { s16leToFloat32 } from './PcmBuffer.js';
 import { ResumeFilter } from './ResumeFilter.js';
@@ -29,10 +29,17 @@ export interface TranscriberServiceOptions {
   checkpoints: CheckpointStore;
   logger: Logger;
   policy?: StreamPolicy;
+  /**
+   * Changes to `policy` for tutoring audio (chunks with purpose TUTOR): a student talking to the
+   * tutor waits for its answer, so the end of their turn is called sooner than a lecturer's.
+   */
+  tutoringPolicy?: Partial<StreamPolicy>;
   /** Consumer group: replicas in one group split the audio partitions (and so the sessions). */
   group?: string;
   /** Decodes run at once (each whisper decode already uses several threads). */
   decodeConcurrency?: number;
+  /** Told of every decode (metrics). */
+  onDecode?: (decode: DecodeObservation) => void;
 }
 
 interface SessionState {
@@ -55,6 +62,8 @@ interface StreamTrack {
   recentFinals: TranscriptSegment[];
   /** Its partition went to another transcriber, which re-reads the held audio: publish nothing. */
   revoked: boolean;
+  /** The stream-ended marker is being (or was) published. */
+  finishing: boolean;
 }
 
 /** Ended streams remembered, so that re-read chunks of them are ignored without a lookup. */
@@ -100,6 +109,7 @@ export class TranscriberService {
       (stream, segments) => this.emit(stream, segments),
       this.log,
       options.decodeConcurrency ?? 1,
+      options.onDecode,
     );
   }
 
@@ -158,7 +168,7 @@ export class TranscriberService {
     }
     // A chunk of a stream that ended here or before a restart (re-read with held-back audio).
     if (this.finished.has(`${chunk.sessionId}/${chunk.streamId}`)) return;
-    const track = await this.track(chunk.sessionId, chunk.streamId, delivery.partition);
+    const track = await this.track(chunk, delivery.partition);
     if (!track) return;
     const { stream } = track;
     if (chunk.endOfStream) {
@@ -169,7 +179,7 @@ export class TranscriberService {
         { session: chunk.sessionId, stream: chunk.streamId, reason: chunk.endReason },
         'stream ended',
       );
-      if (stream.isIdle) await this.finish(track);
+      await this.finishIfDone(track);
     } else if (!stream.isEnded) {
       const samples = s16leToFloat32(chunk.pcm);
       const startMs = Number(chunk.startMs);
@@ -180,17 +190,14 @@ export class TranscriberService {
     this.scheduler.kick();
   }
 
-  private async track(
-    sessionId: string,
-    streamId: string,
-    partition: number,
-  ): Promise<StreamTrack | undefined> {
+  private async track(chunk: AudioChunk, partition: number): Promise<StreamTrack | undefined> {
+    const { sessionId, streamId } = chunk;
     const key = `${sessionId}/${streamId}`;
     const existing = this.sessions.get(sessionId)?.streams.get(streamId);
     if (existing) return existing;
     let opening = this.opening.get(key);
     if (!opening) {
-      opening = this.openStream(sessionId, streamId, partition).finally(() =>
+      opening = this.openStream(sessionId, streamId, partition, chunk.purpose).finally(() =>
         this.opening.delete(key),
       );
       this.opening.set(key, opening);
@@ -203,6 +210,7 @@ export class TranscriberService {
     sessionId: string,
     streamId: string,
     partition: number,
+    purpose: AudioPurpose,
   ): Promise<StreamTrack | undefined> {
     const checkpoint = await this.options.checkpoints.load(sessionId, streamId);
     if (checkpoint && checkpoint.pendingFinals.length > 0) {
@@ -232,7 +240,9 @@ export class TranscriberService {
       sessionId,
       streamId,
       this.options.createDetector(),
-      this.options.policy ?? DEFAULT_STREAM_POLICY,
+      purpose === AudioPurpose.AUDIO_PURPOSE_TUTOR
+        ? { ...(this.options.policy ?? DEFAULT_STREAM_POLICY), ...this.options.tutoringPolicy }
+        : (this.options.policy ?? DEFAULT_STREAM_POLICY),
       session.numbering,
     );
     const track: StreamTrack = {
@@ -245,6 +255,7 @@ export class TranscriberService {
         : undefined,
       recentFinals: checkpoint?.pendingFinals ?? [],
       revoked: false,
+      finishing: false,
     };
     session.streams.set(streamId, track);
     this.tracks.set(stream, track);
@@ -329,11 +340,23 @@ export class TranscriberService {
       if (segments.length > 0) await this.options.bus.publish(transcriptsTopic, segments);
       this.published.final += finals.length;
       this.published.partial += segments.length - finals.length;
-      if (stream.isEnded && stream.isIdle) await this.finish(track);
     } finally {
       track.emitting -= 1;
       this.observe(track);
     }
+    await this.finishIfDone(track);
+  }
+
+  /**
+   * An ended stream is finished once nothing is left to decode and no emit is under way: the
+   * marker must follow every final of the stream, and come once (an end chunk can arrive while
+   * the last final is still being saved).
+   */
+  private async finishIfDone(track: StreamTrack): Promise<void> {
+    const { stream } = track;
+    if (track.finishing || track.emitting > 0 || !stream.isEnded || !stream.isIdle) return;
+    track.finishing = true;
+    await this.finish(track);
   }
 
   private checkpoint(

@@ -1,5 +1,34 @@
 import { z } from 'zod';
-import { env } from '@lm/kit';
+import { env, loadConfig } from '@lm/kit';
+import type { StreamPolicy } from './StreamTranscriber.js';
+
+/**
+ * Tutoring audio (decision 0022): a silence of TRANSCRIBER_TUTOR_END_SILENCE_MS ends the
+ * student's turn (a lecture's takes 600 ms); a pause of 160 ms ends an utterance once it is
+ * TRANSCRIBER_TUTOR_SOFT_END_AFTER_MS long, so the question's words arrive as a final while the
+ * tutor still waits for the turn to end; partials are decoded at most every
+ * TRANSCRIBER_TUTOR_MIN_DECODE_STEP_MS, so that a partial decode is seldom in the way of the
+ * final one when the student stops.
+ */
+function tutoringPolicySchema() {
+  return z.object({
+    TRANSCRIBER_TUTOR_END_SILENCE_MS: env.positiveInt(500),
+    TRANSCRIBER_TUTOR_SOFT_END_AFTER_MS: z.coerce.number().int().min(0).default(800),
+    TRANSCRIBER_TUTOR_MIN_DECODE_STEP_MS: env.positiveInt(900),
+  });
+}
+
+/** The stream policy changes for tutoring audio, from the environment. */
+export function tutoringPolicyFromEnv(
+  source: NodeJS.ProcessEnv = process.env,
+): Partial<StreamPolicy> {
+  const config = loadConfig(tutoringPolicySchema(), source);
+  return {
+    endSilenceMs: config.TRANSCRIBER_TUTOR_END_SILENCE_MS,
+    softEndAfterMs: config.TRANSCRIBER_TUTOR_SOFT_END_AFTER_MS,
+    minDecodeStepMs: config.TRANSCRIBER_TUTOR_MIN_DECODE_STEP_MS,
+  };
+}
 
 /** The transcriber service's settings (read once at start-up; a bad value names the variable). */
 export const transcriberConfigSchema = z.object({
@@ -14,6 +43,7 @@ export const transcriberConfigSchema = z.object({
   TRANSCRIBER_GROUP: z.string().min(1).default('lm-transcriber'),
   /** whisper.cpp threads per decode. */
   TRANSCRIBER_THREADS: env.positiveInt(2),
+  ...tutoringPolicySchema().shape,
 });
 
 export type TranscriberConfig = z.infer<typeof transcriberConfigSchema>;

@@ -5,9 +5,10 @@ import { openServiceDb } from '@lm/db';
 import { loadConfig, startServiceRuntime } from '@lm/kit';
 import { SileroStream, SileroVad, WhisperRecognizer } from '@lm/models';
 import { createBus } from '@lm/streams';
-import { transcriberConfigSchema } from './config.js';
+import { transcriberConfigSchema, tutoringPolicyFromEnv } from './config.js';
 import { DbCheckpointStore } from './DbCheckpointStore.js';
 import { WhisperWordRecognizer } from './modelAdapters.js';
+import { TranscriberMetrics } from './TranscriberMetrics.js';
 import { TranscriberService } from './TranscriberService.js';
 
 const config = loadConfig(transcriberConfigSchema);
@@ -32,6 +33,7 @@ await whisper.warmUp();
 const vad = await SileroVad.load();
 shutdown.add('vad', () => vad.close());
 
+const metrics = new TranscriberMetrics(runtime.metrics);
 const transcriber = new TranscriberService({
   bus,
   recognizer: new WhisperWordRecognizer(whisper),
@@ -39,7 +41,10 @@ const transcriber = new TranscriberService({
   checkpoints: new DbCheckpointStore(db.kysely),
   logger,
   group: config.TRANSCRIBER_GROUP,
+  tutoringPolicy: tutoringPolicyFromEnv(),
+  onDecode: metrics.observe,
 });
+metrics.watch(transcriber);
 await transcriber.start();
 shutdown.add('transcriber', () => transcriber.close());
 runtime.ready({ model: config.LM_WHISPER_MODEL, bus: bus.kind });

@@ -4,7 +4,7 @@ import { createLogger } from '@lm/kit';
 import { DecodeScheduler } from '../src/DecodeScheduler.js';
 import type { TimedWord } from '../src/LocalAgreement.js';
 import type { Recognizer, SpeechDetector } from '../src/ports.js';
-import { StreamTranscriber } from '../src/StreamTranscriber.js';
+import { DEFAULT_STREAM_POLICY, StreamTranscriber } from '../src/StreamTranscriber.js';
 
 /** Deterministic stand-in for the VAD in these state-machine tests: loud frames are speech. */
 class LoudnessDetector implements SpeechDetector {
@@ -52,10 +52,10 @@ const script: TimedWord[] = 'the cell membrane controls what enters the cell'
     confidence: 0.9,
   }));
 
-async function run(audio: { ms: number; loud: boolean }[]) {
+async function run(audio: { ms: number; loud: boolean }[], policy = DEFAULT_STREAM_POLICY) {
   const segments: TranscriptSegment[] = [];
   let lastJobStart = 0;
-  const stream = new StreamTranscriber('s1', 'mic', new LoudnessDetector());
+  const stream = new StreamTranscriber('s1', 'mic', new LoudnessDetector(), policy);
   const recognizer = new ScriptRecognizer(
     script,
     () => stream,
@@ -129,5 +129,24 @@ describe('StreamTranscriber with DecodeScheduler', () => {
       { ms: 1500, loud: false },
     ]);
     expect(recognizer.calls).toEqual([]);
+  });
+
+  it('marks the end of a turn after a short-pause final without decoding its silence', async () => {
+    // 2 s of speech, a 200 ms pause (the utterance ends: it is over the soft-end length), then
+    // silence until the turn ends. Two finals: the words, then an empty end-of-turn mark.
+    // With a 500 ms end of turn (tutoring): the mark must not cost a decode of the pause.
+    const { segments, recognizer } = await run(
+      [
+        { ms: 2000, loud: true },
+        { ms: 1500, loud: false },
+      ],
+      { ...DEFAULT_STREAM_POLICY, endSilenceMs: 500 },
+    );
+    const finals = segments.filter((s) => s.kind === SegmentKind.SEGMENT_KIND_FINAL);
+    expect(finals.at(-1)?.endOfTurn).toBe(true);
+    expect(finals.at(-1)?.text).toBe('');
+    expect(finals.filter((f) => f.text).length).toBeGreaterThan(0);
+    // Every decode had speech in it: none was of the pause alone.
+    expect(recognizer.calls.filter((ms) => ms < 1000)).toEqual([]);
   });
 });

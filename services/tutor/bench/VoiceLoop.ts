@@ -10,21 +10,54 @@ import type { Logger } from '@lm/kit';
 import { EmbeddedVectorStore, MaterialLibrary, libraryDb } from '@lm/library';
 import { SentenceEmbedder, SileroStream, SileroVad, WhisperRecognizer } from '@lm/models';
 import { AudioPurpose } from '@lm/proto/audio/v1/audio';
+import { SegmentKind } from '@lm/proto/transcript/v1/transcript';
 import type { ReplyChunk } from '@lm/proto/tutor/v1/tutor';
 import { PiperSynthesizer, ReplySpeaker } from '@lm/speech';
-import { MemoryBus, audioTopic, speechAudioTopic, tutorRepliesTopic } from '@lm/streams';
-import { MemoryCheckpointStore, TranscriberService, WhisperWordRecognizer } from '@lm/transcriber';
-import { ConversationStore, ExtractiveLlm, TutorService, VoiceTutor, tutorDb } from '@lm/tutor';
+import {
+  MemoryBus,
+  audioTopic,
+  speechAudioTopic,
+  transcriptsTopic,
+  tutorRepliesTopic,
+} from '@lm/streams';
+import {
+  MemoryCheckpointStore,
+  TranscriberService,
+  WhisperWordRecognizer,
+  tutoringPolicyFromEnv,
+} from '@lm/transcriber';
+import {
+  ConversationStore,
+  EXTRACTIVE_LEAD_IN,
+  EXTRACTIVE_NOT_FOUND,
+  ExtractiveLlm,
+  TutorService,
+  VoiceTutor,
+  spokenSentences,
+  tutorDb,
+} from '@lm/tutor';
 
 const run = promisify(execFile);
 
 /** One spoken question and what came back. */
 export interface VoiceExchange {
   question: string;
-  /** Wall clock: the last sample of the question's speech was sent / the first answer audio was published. */
+  /** Wall clock: the last sample of the question's recording was sent / the first answer audio was published. */
   endOfSpeechAt: number;
+  /**
+   * Wall clock: the last sample loud enough to be speech was captured. espeak-ng ends its
+   * recordings with ~350 ms of silence, which `endOfSpeechAt` includes: this is the true end.
+   */
+  lastSpeechAt: number;
   firstAudioAt: number;
   turnDecidedAt: number | null;
+  /** Wall clock: the transcriber's last final with words / its end-of-turn final arrived. */
+  lastWordsFinalAt: number | null;
+  endOfTurnFinalAt: number | null;
+  /** The reply had been prepared during the pause (speculation confirmed). */
+  speculative: boolean;
+  /** Wall clock: the reply's first sentence was ready (before the decision, when speculative). */
+  firstSentenceReadyAt: number | null;
   /** What the transcriber heard, as the tutor's turn. */
   heardQuestion: string;
   reply: ReplyChunk[];
@@ -87,6 +120,8 @@ export class VoiceLoop {
       createDetector: () => new SileroStream(vad),
       checkpoints: new MemoryCheckpointStore(),
       logger,
+      // As the platform runs it (TRANSCRIBER_TUTOR_* variables; unset: the defaults).
+      tutoringPolicy: tutoringPolicyFromEnv(),
     });
     const synthesizer = new PiperSynthesizer();
     await synthesizer.warm();
@@ -98,6 +133,7 @@ export class VoiceLoop {
       createSpeechDetector: () => new SileroStream(vad),
     });
     const speaker = new ReplySpeaker({ bus, synthesizer, logger });
+    await speaker.warm([EXTRACTIVE_LEAD_IN, EXTRACTIVE_NOT_FOUND].flatMap(spokenSentences));
     await transcriber.start();
     await voice.start();
     await speaker.start();
@@ -118,6 +154,10 @@ export class VoiceLoop {
 
   get library(): MaterialLibrary {
     return this.parts.library;
+  }
+
+  get voice(): VoiceTutor {
+    return this.parts.voice;
   }
 
   get whisper(): WhisperRecognizer {
@@ -146,6 +186,10 @@ export class VoiceLoop {
     let firstAudioAt = 0;
     let spokenEnd = false;
     let turnDecidedAt: number | null = null;
+    let speculative = false;
+    let firstSentenceReadyAt: number | null = null;
+    let lastWordsFinalAt: number | null = null;
+    let endOfTurnFinalAt: number | null = null;
     let heardQuestion = '';
     let firstTurn = '';
     let cancelAt: number | null = null;
@@ -153,6 +197,8 @@ export class VoiceLoop {
     this.parts.voice.events.turn = (e) => {
       if (e.sessionId !== sessionId || turnDecidedAt !== null) return;
       turnDecidedAt = e.decidedAtMs;
+      speculative = e.speculative;
+      firstSentenceReadyAt = e.firstSentenceReadyAtMs;
       heardQuestion = e.text;
       firstTurn = e.turnId;
     };
@@ -164,6 +210,16 @@ export class VoiceLoop {
       // What the gateway forwards to the student's tutor socket as it is published.
       if (c.body?.$case === 'cancelled' && c.turnId === firstTurn) cancelAt ??= Date.now();
       if (c.turnId === firstTurn || !firstTurn) reply.push(c);
+    });
+    const transcripts = await this.parts.bus.tail(transcriptsTopic, (s) => {
+      if (
+        s.sessionId !== sessionId ||
+        turnDecidedAt !== null ||
+        s.kind !== SegmentKind.SEGMENT_KIND_FINAL
+      )
+        return;
+      if (s.text.trim() !== '') lastWordsFinalAt = Date.now();
+      if (s.endOfTurn) endOfTurnFinalAt ??= Date.now();
     });
     let firstAudioSamples = 0;
     const spoken = await this.parts.bus.tail(speechAudioTopic, (c) => {
@@ -197,38 +253,44 @@ export class VoiceLoop {
     let endOfSpeechAt = 0;
     const deadline = started + (options.timeoutMs ?? 60_000);
     const captureTime = (sample: number) => started + (sample / 16000) * 1000;
+    const lastSpeechAt = captureTime(lastLoudIndex(speech) + 1);
     const interrupting = () =>
       interruptFrom !== null && sent < interruptFrom + interruption.length + 8000;
-    while (!spokenEnd || interrupting()) {
-      if (Date.now() > deadline) throw new Error(`no spoken answer to "${question}" in time`);
-      await new Promise((r) =>
-        setTimeout(r, Math.max(0, captureTime(sent + chunkSamples) - Date.now())),
-      );
-      const audioMs = (firstAudioSamples / sampleRate) * 1000;
-      if (
-        options.interrupt &&
-        interruptFrom === null &&
-        audioMs >= options.interrupt.afterAudioMs
-      ) {
-        interruptFrom = sent;
-        onsetAt = captureTime(sent + onsetIndex(interruption));
+    try {
+      while (!spokenEnd || interrupting()) {
+        if (Date.now() > deadline) throw new Error(`no spoken answer to "${question}" in time`);
+        await new Promise((r) =>
+          setTimeout(r, Math.max(0, captureTime(sent + chunkSamples) - Date.now())),
+        );
+        const audioMs = (firstAudioSamples / sampleRate) * 1000;
+        if (
+          options.interrupt &&
+          interruptFrom === null &&
+          audioMs >= options.interrupt.afterAudioMs
+        ) {
+          interruptFrom = sent;
+          onsetAt = captureTime(sent + onsetIndex(interruption));
+        }
+        let piece: Int16Array;
+        if (sent < speech.length) piece = speech.subarray(sent, sent + chunkSamples);
+        else if (interruptFrom !== null && sent - interruptFrom < interruption.length)
+          piece = interruption.subarray(sent - interruptFrom, sent - interruptFrom + chunkSamples);
+        else piece = new Int16Array(chunkSamples);
+        const frame = new Int16Array(chunkSamples);
+        frame.set(piece);
+        for (const chunk of chunker.push(Buffer.from(frame.buffer)))
+          await this.parts.bus.publish(audioTopic, chunk);
+        sent += chunkSamples;
+        if (sent >= speech.length && !endOfSpeechAt) endOfSpeechAt = Date.now();
       }
-      let piece: Int16Array;
-      if (sent < speech.length) piece = speech.subarray(sent, sent + chunkSamples);
-      else if (interruptFrom !== null && sent - interruptFrom < interruption.length)
-        piece = interruption.subarray(sent - interruptFrom, sent - interruptFrom + chunkSamples);
-      else piece = new Int16Array(chunkSamples);
-      const frame = new Int16Array(chunkSamples);
-      frame.set(piece);
-      for (const chunk of chunker.push(Buffer.from(frame.buffer)))
-        await this.parts.bus.publish(audioTopic, chunk);
-      sent += chunkSamples;
-      if (sent >= speech.length && !endOfSpeechAt) endOfSpeechAt = Date.now();
+    } finally {
+      // Also after a timeout: the stream ends and the room closes, so the next question starts clean.
+      for (const chunk of chunker.end('client')) await this.parts.bus.publish(audioTopic, chunk);
+      await replies.close();
+      await spoken.close();
+      await transcripts.close();
+      await this.parts.voice.endSession(sessionId);
     }
-    for (const chunk of chunker.end('client')) await this.parts.bus.publish(audioTopic, chunk);
-    await replies.close();
-    await spoken.close();
-    await this.parts.voice.endSession(sessionId);
     const pcm = new Int16Array(audio.reduce((n, a) => n + a.length, 0));
     let offset = 0;
     for (const a of audio) {
@@ -238,8 +300,13 @@ export class VoiceLoop {
     return {
       question,
       endOfSpeechAt,
+      lastSpeechAt,
       firstAudioAt,
       turnDecidedAt,
+      lastWordsFinalAt,
+      endOfTurnFinalAt,
+      speculative,
+      firstSentenceReadyAt,
       heardQuestion,
       reply,
       pcm,
@@ -261,6 +328,12 @@ export class VoiceLoop {
     await p.db.close();
     rmSync(p.dir, { recursive: true, force: true });
   }
+}
+
+/** Index of the last sample loud enough to be speech (espeak-ng ends with ~350 ms of silence). */
+function lastLoudIndex(samples: Int16Array): number {
+  for (let i = samples.length - 1; i >= 0; i -= 1) if (Math.abs(samples[i] ?? 0) > 1000) return i;
+  return samples.length - 1;
 }
 
 /** Index of the first sample loud enough to be speech (espeak-ng starts with a little silence). */

@@ -2,7 +2,7 @@
 // tutor's share of voice-to-voice latency (final transcript → first audio chunk sent), all on
 // the embedded defaults with the real models. Prints a table.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '@lm/db';
 import { createLogger } from '@lm/kit';
@@ -14,9 +14,12 @@ import { PiperSynthesizer, ReplySpeaker } from '@lm/speech';
 import { MemoryBus, speechAudioTopic, transcriptsTopic } from '@lm/streams';
 import {
   ConversationStore,
+  EXTRACTIVE_LEAD_IN,
+  EXTRACTIVE_NOT_FOUND,
   ExtractiveLlm,
   TutorService,
   VoiceTutor,
+  spokenSentences,
   tutorDb,
   type ReplyTimings,
 } from '@lm/tutor';
@@ -24,6 +27,13 @@ import { STUDY_TEXTS } from './studyTexts.js';
 import { VoiceLoop } from './VoiceLoop.js';
 
 const logger = createLogger({ service: 'bench-tutor', level: 'warn' });
+// The machine is shared: every figure goes with the load it was measured under.
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' / ');
+const loadAtStart = load();
+console.log(`load average (1/5/15 min) at start: ${loadAtStart}`);
 const rows: [string, string, string][] = [];
 const row = (what: string, value: string, target = '') => rows.push([what, value, target]);
 
@@ -32,8 +42,21 @@ function percentile(values: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 const ms = (v: number) => `${Math.round(v)} ms`;
+/** Spoken exchanges that got no answer in time (a loaded machine): counted, not fatal. */
+let timedOut = 0;
+async function askOrCount<T>(ask: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await ask();
+  } catch (error) {
+    timedOut += 1;
+    console.error(`spoken exchange failed: ${(error as Error).message}`);
+    return undefined;
+  }
+}
 const p50p95 = (values: number[]) =>
-  `p50 ${ms(percentile(values, 50))} / p95 ${ms(percentile(values, 95))}`;
+  values.length === 0
+    ? 'n/a'
+    : `p50 ${ms(percentile(values, 50))} / p95 ${ms(percentile(values, 95))}`;
 
 const dir = mkdtempSync(join(tmpdir(), 'lm-bench-tutor-'));
 const db = await Db.open({ pgliteDir: dir });
@@ -147,6 +170,7 @@ row('TTS time per sentence', p50p95(firstSentenceSynth));
 const bus = new MemoryBus();
 const voice = new VoiceTutor({ bus, tutor, store, logger });
 const speaker = new ReplySpeaker({ bus, synthesizer, logger });
+await speaker.warm([EXTRACTIVE_LEAD_IN, EXTRACTIVE_NOT_FOUND].flatMap(spokenSentences));
 await voice.start();
 await speaker.start();
 const firstAudio = new Map<string, number>();
@@ -225,17 +249,30 @@ if (turns > 0) {
     t.questions.map((q) => ({ ...q, courseId: t.courseId })),
   );
   const v2v: number[] = [];
+  const v2vFromRecordingEnd: number[] = [];
+  const toLastWords: number[] = [];
+  const toEndOfTurnFinal: number[] = [];
   const toTurn: number[] = [];
+  const toFirstSentence: number[] = [];
   const turnToAudio2: number[] = [];
+  let speculative = 0;
   let understood = 0;
   for (let i = 0; i < turns; i += 1) {
     const qa = questions[(i * 7) % questions.length]!;
-    const exchange = await loop.ask(qa.courseId, qa.question);
-    v2v.push(exchange.firstAudioAt - exchange.endOfSpeechAt);
+    const exchange = await askOrCount(() => loop.ask(qa.courseId, qa.question));
+    if (!exchange) continue;
+    // From the end of the student's speech (the last loud sample's capture time).
+    const from = exchange.lastSpeechAt;
+    v2v.push(exchange.firstAudioAt - from);
+    v2vFromRecordingEnd.push(exchange.firstAudioAt - exchange.endOfSpeechAt);
+    if (exchange.lastWordsFinalAt) toLastWords.push(exchange.lastWordsFinalAt - from);
+    if (exchange.endOfTurnFinalAt) toEndOfTurnFinal.push(exchange.endOfTurnFinalAt - from);
+    if (exchange.firstSentenceReadyAt) toFirstSentence.push(exchange.firstSentenceReadyAt - from);
     if (exchange.turnDecidedAt) {
-      toTurn.push(exchange.turnDecidedAt - exchange.endOfSpeechAt);
+      toTurn.push(exchange.turnDecidedAt - from);
       turnToAudio2.push(exchange.firstAudioAt - exchange.turnDecidedAt);
     }
+    if (exchange.speculative) speculative += 1;
     const done = exchange.reply.at(-1)?.body;
     if (done?.$case === 'done' && done.value.text.includes(qa.answer)) understood += 1;
   }
@@ -244,8 +281,19 @@ if (turns > 0) {
     p50p95(v2v),
     'p50 <= 1.0 s, p95 <= 1.8 s',
   );
-  row('  end of speech -> turn decided (VAD silence + whisper final)', p50p95(toTurn));
+  row(
+    '  same, from the end of the recording (+~350 ms espeak silence)',
+    p50p95(v2vFromRecordingEnd),
+  );
+  row('  end of speech -> last final with words (VAD pause + whisper)', p50p95(toLastWords));
+  row('  end of speech -> end-of-turn final (VAD silence + whisper)', p50p95(toEndOfTurnFinal));
+  row('  end of speech -> first sentence of the reply ready', p50p95(toFirstSentence));
+  row('  end of speech -> turn decided', p50p95(toTurn));
   row('  turn decided -> first audio chunk sent', p50p95(turnToAudio2));
+  row(
+    '  replies prepared during the pause (speculation confirmed)',
+    `${speculative}/${turns} (started ${loop.voice.speculation.started}, abandoned ${loop.voice.speculation.abandoned})`,
+  );
   row('  spoken questions answered from the expected passage', `${understood}/${turns}`);
 
   // 6. Barge-in: the student speaks over the answer; from the onset of their speech (as
@@ -256,9 +304,12 @@ if (turns > 0) {
   const triggers = new Map<string, number>();
   for (let i = 0; i < bargeRuns; i += 1) {
     const qa = questions[(i * 5 + 1) % questions.length]!;
-    const exchange = await loop.ask(qa.courseId, qa.question, {
-      interrupt: { text: 'Wait, stop, I have another question.', afterAudioMs: 600 },
-    });
+    const exchange = await askOrCount(() =>
+      loop.ask(qa.courseId, qa.question, {
+        interrupt: { text: 'Wait, stop, I have another question.', afterAudioMs: 600 },
+      }),
+    );
+    if (!exchange) continue;
     const barge = exchange.bargeIn;
     if (barge?.cancelAt) onsetToCancel.push(barge.cancelAt - barge.onsetAt);
     const trigger = barge?.trigger ?? 'none';
@@ -273,6 +324,8 @@ if (turns > 0) {
     '  noticed by',
     [...triggers].map(([t, n]) => `${t === 'speech' ? 'speech onset (VAD)' : t} ${n}`).join(', '),
   );
+  if (timedOut > 0)
+    row('  spoken exchanges without an answer in time (left out)', String(timedOut));
   await loop.close();
 }
 
@@ -287,3 +340,4 @@ console.log(line(['measure', 'value', 'target']));
 console.log(`|${width.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
 if (misses.length > 0) console.log(`\nmissed at recall@5: ${misses.join(' / ')}`);
+console.log(`\nload average (1/5/15 min): start ${loadAtStart}, end ${load()}`);

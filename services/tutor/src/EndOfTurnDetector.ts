@@ -40,9 +40,7 @@ export class EndOfTurnDetector {
       this.waiting = false;
     }
     if (!endOfTurn || this.parts.length === 0) return { kind: 'listening' };
-    const ms = /[.?!]["'”’)]*$/.test(this.pending)
-      ? this.options.finishedGraceMs
-      : this.options.unfinishedGraceMs;
+    const ms = this.soundsFinished ? this.options.finishedGraceMs : this.options.unfinishedGraceMs;
     if (ms <= 0) return this.take();
     this.waiting = true;
     return { kind: 'wait', ms };
@@ -52,6 +50,11 @@ export class EndOfTurnDetector {
   onGraceElapsed(): TurnDecision {
     if (!this.waiting) return { kind: 'listening' };
     return this.take();
+  }
+
+  /** The words so far end like a finished sentence (with . ? or !). */
+  get soundsFinished(): boolean {
+    return /[.?!]["'”’)]*$/.test(this.pending);
   }
 
   /** Words collected for the turn so far. */

@@ -38,6 +38,7 @@ const STOPWORDS = new Set(
 export class ExtractiveLlm implements Llm {
   readonly name: string;
   readonly citesExplicitly = true;
+  readonly stockPhrases = [EXTRACTIVE_LEAD_IN, EXTRACTIVE_NOT_FOUND];
   private readonly options: ExtractiveLlmOptions;
 
   constructor(

@@ -37,6 +37,11 @@ export interface Llm {
   readonly name: string;
   /** True when every claim of an answer carries its [n] marker (then no marker means no source). */
   readonly citesExplicitly?: boolean;
+  /**
+   * Text this model says often word for word (a fixed lead-in): speech can be made of it ahead
+   * of time, so a reply that starts with it starts playing at once.
+   */
+  readonly stockPhrases?: readonly string[];
   stream(prompt: GroundedPrompt, options?: LlmStreamOptions): AsyncIterable<string>;
   close?(): Promise<void>;
 }

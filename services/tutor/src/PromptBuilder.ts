@@ -36,7 +36,8 @@ export function citationLabel(citation: Citation): string {
 
 export function citationOf(hit: SearchHit, excerptChars = 240): Citation {
   return {
-    kind: hit.kind,
+    // The student's own notes are cited as such ("note"), not as the course's material.
+    kind: hit.visibility === 'private' ? 'note' : hit.kind,
     sourceId: hit.kind === 'lecture' ? (hit.sessionId ?? hit.materialId) : hit.materialId,
     title: hit.title,
     heading: hit.heading || (hit.page ? `page ${hit.page}` : ''),

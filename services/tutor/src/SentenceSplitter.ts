@@ -83,6 +83,16 @@ export class SentenceSplitter {
   }
 }
 
+/**
+ * The sentences a reply of exactly `text` is spoken in, streamed word by word (as the extractive
+ * model yields it: a long first sentence is then cut at a clause, as in a live reply).
+ */
+export function spokenSentences(text: string): string[] {
+  const splitter = new SentenceSplitter();
+  const sentences = text.split(/(?<=\s)/).flatMap((word) => splitter.push(word));
+  return [...sentences, ...splitter.flush()].map(speakable).filter(Boolean);
+}
+
 /** A sentence as it should be spoken: no citation markers, Markdown emphasis or stray brackets. */
 export function speakable(sentence: string): string {
   return sentence

@@ -16,7 +16,8 @@ import { SentenceSplitter, speakable } from './SentenceSplitter.js';
 export interface PassageRetriever {
   search(
     query: string,
-    options: { courseIds: readonly string[]; limit?: number },
+    /** `viewerId`: the student asking; their own private notes are searched too. */
+    options: { courseIds: readonly string[]; viewerId?: string; limit?: number },
   ): Promise<SearchHit[]>;
 }
 
@@ -120,7 +121,16 @@ export class TutorService {
    */
   async *reply(
     turn: TutorTurn,
-    options: { signal?: AbortSignal; onTimings?: (timings: ReplyTimings) => void } = {},
+    options: {
+      signal?: AbortSignal;
+      onTimings?: (timings: ReplyTimings) => void;
+      /**
+       * A speculative reply (prepared while the student may still go on): nothing is stored
+       * until this resolves. True: the question and the reply are stored as usual once the
+       * reply is complete; false: the turn never happened, nothing is stored or yielded more.
+       */
+      confirmation?: Promise<boolean>;
+    } = {},
   ): AsyncGenerator<ReplyChunk> {
     const { signal } = options;
     const started = performance.now();
@@ -147,13 +157,17 @@ export class TutorService {
     };
 
     const history = await this.history(turn.conversationId);
-    await this.deps.store.addMessage({
-      conversationId: turn.conversationId,
-      role: 'user',
-      content: turn.text,
-      turnId: turn.turnId,
-    });
-    if (history.length === 0) await this.deps.store.setTitleIfEmpty(turn.conversationId, turn.text);
+    const storeQuestion = async () => {
+      await this.deps.store.addMessage({
+        conversationId: turn.conversationId,
+        role: 'user',
+        content: turn.text,
+        turnId: turn.turnId,
+      });
+      if (history.length === 0)
+        await this.deps.store.setTitleIfEmpty(turn.conversationId, turn.text);
+    };
+    if (!options.confirmation) await storeQuestion();
 
     let text = '';
     let passages: ReturnType<PromptBuilder['build']>['passages'] = [];
@@ -165,8 +179,10 @@ export class TutorService {
         turn.text.split(/\s+/).length < 5 && lastQuestion
           ? `${lastQuestion} ${turn.text}`
           : turn.text;
+      // The course's materials and the asking student's own notes, never another student's.
       const hits = await this.deps.retriever.search(query, {
         courseIds: [turn.courseId],
+        viewerId: turn.userId,
         limit: this.deps.retrievalLimit ?? this.prompt.options.maxPassages,
       });
       timings.retrievalMs = performance.now() - started;
@@ -203,6 +219,10 @@ export class TutorService {
     timings.totalMs = performance.now() - started;
     const cancelled = signal?.aborted === true || failure !== undefined;
     timings.cancelled = cancelled;
+    if (options.confirmation) {
+      if (!(await options.confirmation)) return;
+      await storeQuestion();
+    }
     const citations = citedPassages(text, passages, this.deps.llm.citesExplicitly !== true);
     await this.deps.store.addMessage({
       conversationId: turn.conversationId,

@@ -24,6 +24,7 @@ import {
   type SpeechOnsetOptions,
   type SpeechProbability,
 } from './SpeechOnsetDetector.js';
+import { SpeculativeReply } from './SpeculativeReply.js';
 import type { ReplyTimings, TutorService } from './TutorService.js';
 
 export interface VoiceTutorDeps {
@@ -41,6 +42,12 @@ export interface VoiceTutorDeps {
   speechOnset?: Partial<SpeechOnsetOptions>;
   /** Consumer group prefix (distinct per deployment that shares a Kafka). */
   group?: string;
+  /**
+   * Prepare the reply when the student pauses, before the turn is certain (default true): the
+   * answer is then ready when the transcriber calls the turn over. Costs a retrieval and a
+   * generation for every pause the student speaks on after.
+   */
+  speculate?: boolean;
 }
 
 /** A student's spoken turn, as decided (for tests and the benchmark). */
@@ -51,6 +58,10 @@ export interface VoiceTurnEvent {
   /** Wall clock: when the transcriber's last final of the turn was emitted / the turn decided. */
   lastFinalAtMs: number;
   decidedAtMs: number;
+  /** The reply was prepared during the student's pause (see SpeculativeReply). */
+  speculative: boolean;
+  /** Wall clock: when the reply's first sentence was ready, if it already was at the decision. */
+  firstSentenceReadyAtMs: number | null;
 }
 
 export interface VoiceTutorEvents {
@@ -75,19 +86,15 @@ interface SessionState {
   lastFinalAtMs: number;
   /** The reply being generated or spoken (until the speech service reports its end). */
   active: ActiveReply | undefined;
+  /** A reply prepared for the student's pause, held until the turn is decided. */
+  speculation: SpeculativeReply | undefined;
   /** Watches the student's audio while a reply is out (a fresh one per reply). */
   onset: SpeechOnsetDetector | undefined;
 }
 
 interface ActiveReply {
-  turnId: string;
-  conversationId: string;
-  controller: AbortController;
-  /** Settles when generation has finished (completed, cancelled or failed). */
-  done: Promise<void>;
-  generating: boolean;
-  /** Sequence of the last reply chunk published. */
-  lastSequence: number;
+  /** A confirmed reply: its chunks go out as they come. */
+  reply: SpeculativeReply;
   /** A cancel was sent after generation had finished (while it was being spoken). */
   stopSent: boolean;
 }
@@ -100,7 +107,9 @@ const MAX_TRACKED_UTTERANCES = 1000;
 /**
  * Voice tutoring over the bus. Transcript segments of tutoring rooms become tutor turns when
  * the EndOfTurnDetector says so; the reply chunks go to lm.tutor-replies.v1 for the speech
- * service. Barge-in: the student's speech onset in the audio (with a speech detector) or any
+ * service. The reply is prepared as soon as a final arrives (the student paused) and held until
+ * the turn is decided, or dropped if they go on (SpeculativeReply, decision 0022).
+ * Barge-in: the student's speech onset in the audio (with a speech detector) or any
  * words of theirs while a reply is being produced or spoken cancel it (the reply ends with a
  * cancelled chunk, which also stops the speech). What the student actually heard is read back
  * from lm.speech-audio.v1: the speech service paces its audio to playback, so the sentences
@@ -118,6 +127,8 @@ export class VoiceTutor {
   private readonly subscriptions: Subscription[] = [];
   private readonly group: string;
   events: VoiceTutorEvents = {};
+  /** Replies prepared during pauses: how many were taken and how many dropped. */
+  readonly speculation = { started: 0, confirmed: 0, abandoned: 0 };
 
   constructor(private readonly deps: VoiceTutorDeps) {
     this.group = deps.group ?? 'lm-tutor';
@@ -182,8 +193,9 @@ export class VoiceTutor {
     const state = this.sessions.get(sessionId);
     if (state) {
       clearTimeout(state.graceTimer);
-      state.active?.controller.abort('session ended');
-      await state.active?.done;
+      this.abandonSpeculation(state, 'session ended');
+      state.active?.reply.controller.abort('session ended');
+      await state.active?.reply.done;
       this.sessions.delete(sessionId);
     }
     await this.deps.store.endSession(sessionId);
@@ -194,9 +206,12 @@ export class VoiceTutor {
     await Promise.all(this.subscriptions.splice(0).map((s) => s.close()));
     for (const state of this.sessions.values()) {
       clearTimeout(state.graceTimer);
-      state.active?.controller.abort('tutor stopping');
+      this.abandonSpeculation(state, 'tutor stopping');
+      state.active?.reply.controller.abort('tutor stopping');
     }
-    await Promise.all([...this.sessions.values()].map((s) => s.active?.done ?? Promise.resolve()));
+    await Promise.all(
+      [...this.sessions.values()].map((s) => s.active?.reply.done ?? Promise.resolve()),
+    );
     this.sessions.clear();
   }
 
@@ -211,8 +226,68 @@ export class VoiceTutor {
       decision = state.detector.onFinal(segment.text, segment.endOfTurn);
     } else {
       decision = state.detector.onPartial(segment.text);
+      // New speech after a pause: the reply prepared for the pause answers too little.
+      if (words) this.abandonSpeculation(state, 'the student went on');
     }
     this.apply(state, decision);
+    // Only at a final: after new speech, the words so far are no longer the whole question.
+    if (segment.kind === SegmentKind.SEGMENT_KIND_FINAL && decision.kind !== 'end')
+      this.speculate(state);
+  }
+
+  /**
+   * The student paused after words that may be the whole question (a final that ends like a
+   * sentence arrived, but not yet the end of the turn): the reply to them is prepared now and
+   * held. Finals the transcriber commits mid-utterance ("where is the genetic") are not worth a
+   * reply; nor are unfinished words at a pause, whose turn waits a grace period anyway. A reply
+   * for the same words is not started twice.
+   */
+  private speculate(state: SessionState): void {
+    if (this.deps.speculate === false || !state.detector.soundsFinished) return;
+    const text = state.detector.pending;
+    if (state.speculation?.text === text) return;
+    this.abandonSpeculation(state, 'the question grew');
+    state.speculation = this.prepare(state, text);
+    this.speculation.started += 1;
+  }
+
+  private abandonSpeculation(state: SessionState, reason: string): void {
+    const speculation = state.speculation;
+    if (!speculation) return;
+    state.speculation = undefined;
+    speculation.abandon(reason);
+    this.speculation.abandoned += 1;
+  }
+
+  /** Starts generating the reply to `text`; it is held until confirmed. */
+  private prepare(state: SessionState, text: string): SpeculativeReply {
+    const { record } = state;
+    const turn: TutorTurn = {
+      conversationId: record.conversationId,
+      turnId: randomUUID(),
+      courseId: record.courseId,
+      userId: record.userId,
+      text,
+      source: TurnSource.TURN_SOURCE_VOICE,
+      sessionId: record.sessionId,
+      endedAtMs: state.lastFinalAtMs,
+    };
+    return new SpeculativeReply(
+      turn,
+      (t, options) =>
+        this.deps.tutor.reply(t, {
+          ...options,
+          onTimings: (timings) =>
+            this.events.replyTimings?.({ sessionId: record.sessionId, turnId: t.turnId, timings }),
+        }),
+      // A barged-in reply finishes (stores what it had) before the next one reads the history.
+      state.active?.reply.done,
+      (error) =>
+        this.deps.logger.error(
+          { err: error, session: record.sessionId, turn: turn.turnId },
+          'voice turn failed',
+        ),
+    );
   }
 
   private apply(state: SessionState, decision: TurnDecision): void {
@@ -242,111 +317,108 @@ export class VoiceTutor {
     if (chunk.pcm.length === 0) return;
     const state = this.sessions.get(chunk.sessionId);
     const active = state?.active;
-    if (!state?.onset || !active || active.controller.signal.aborted || active.stopSent) return;
+    if (!state?.onset || !active || active.reply.controller.signal.aborted || active.stopSent)
+      return;
     if (await state.onset.push(chunk.pcm)) this.bargeIn(state, 'speech');
   }
 
   private bargeIn(state: SessionState, trigger: BargeInTrigger): void {
     const active = state.active;
-    if (!active || active.controller.signal.aborted || active.stopSent) return;
+    if (!active || active.reply.controller.signal.aborted || active.stopSent) return;
+    const { turnId } = active.reply.turn;
     if (this.cut.size >= MAX_TRACKED_UTTERANCES) {
       const oldest = this.cut.keys().next().value;
       if (oldest !== undefined) this.cut.delete(oldest);
     }
-    this.cut.set(active.turnId, Date.now());
-    if (active.generating) {
+    this.cut.set(turnId, Date.now());
+    if (active.reply.generating) {
       // The reply generator ends with a cancelled chunk, which also stops the speech.
-      active.controller.abort('barge-in');
+      active.reply.controller.abort('barge-in');
     } else {
       // Fully generated but still being spoken: only the speech has to stop.
       active.stopSent = true;
       void this.stopSpeaking(state.record.sessionId, active);
     }
     this.deps.logger.info(
-      { session: state.record.sessionId, turn: active.turnId, trigger },
+      { session: state.record.sessionId, turn: turnId, trigger },
       'barge-in: reply cancelled',
     );
     this.events.bargeIn?.({
       sessionId: state.record.sessionId,
-      turnId: active.turnId,
+      turnId,
       atMs: Date.now(),
       trigger,
     });
   }
 
   private async stopSpeaking(sessionId: string, active: ActiveReply): Promise<void> {
+    const { turn } = active.reply;
     try {
       await this.deps.bus.publish(tutorRepliesTopic, {
-        conversationId: active.conversationId,
-        turnId: active.turnId,
-        sequence: active.lastSequence + 1,
+        conversationId: turn.conversationId,
+        turnId: turn.turnId,
+        sequence: active.reply.lastSequence + 1,
         body: { $case: 'cancelled', value: { reason: 'barge-in' } },
         sessionId,
         emittedAtMs: Date.now(),
       });
-      await this.deps.store.markCancelled(active.turnId);
+      await this.deps.store.markCancelled(turn.turnId);
     } catch (error) {
       this.deps.logger.error(
-        { err: error, session: sessionId, turn: active.turnId },
+        { err: error, session: sessionId, turn: turn.turnId },
         'stopping speech failed',
       );
     }
   }
 
+  /**
+   * The turn is over with `text`: the reply prepared for exactly these words is sent (it is
+   * usually complete by now), otherwise a fresh one is started.
+   */
   private startTurn(state: SessionState, text: string): void {
     const { record } = state;
-    const turn: TutorTurn = {
-      conversationId: record.conversationId,
-      turnId: randomUUID(),
-      courseId: record.courseId,
-      userId: record.userId,
-      text,
-      source: TurnSource.TURN_SOURCE_VOICE,
-      sessionId: record.sessionId,
-      endedAtMs: state.lastFinalAtMs,
-    };
-    const controller = new AbortController();
+    let reply = state.speculation;
+    state.speculation = undefined;
+    const speculative = reply?.state === 'held' && reply.text === text;
+    if (speculative) {
+      this.speculation.confirmed += 1;
+    } else {
+      if (reply) {
+        reply.abandon('the turn ended with other words');
+        this.speculation.abandoned += 1;
+      }
+      reply = this.prepare(state, text);
+    }
+    if (!reply) return;
+    const { turn } = reply;
+    turn.endedAtMs = state.lastFinalAtMs;
     this.events.turn?.({
       sessionId: record.sessionId,
       turnId: turn.turnId,
       text,
       lastFinalAtMs: state.lastFinalAtMs,
       decidedAtMs: Date.now(),
+      speculative,
+      firstSentenceReadyAtMs: reply.firstSentenceAtMs,
     });
-    const previous = state.active;
-    const active: ActiveReply = {
-      turnId: turn.turnId,
-      conversationId: turn.conversationId,
-      controller,
-      done: Promise.resolve(),
-      generating: true,
-      lastSequence: -1,
-      stopSent: false,
-    };
-    active.done = (async () => {
-      // A barged-in reply finishes (stores what it had) before the next one starts.
-      await previous?.done;
-      await this.deps.bus.publish(tutorTurnsTopic, turn);
-      for await (const chunk of this.deps.tutor.reply(turn, {
-        signal: controller.signal,
-        onTimings: (timings) =>
-          this.events.replyTimings?.({ sessionId: record.sessionId, turnId: turn.turnId, timings }),
-      })) {
+    const active: ActiveReply = { reply, stopSent: false };
+    const turnPublished = this.deps.bus.publish(tutorTurnsTopic, turn);
+    turnPublished.catch(() => undefined); // reported by the first send, which awaits it
+    reply
+      .confirm(async (chunk) => {
+        await turnPublished;
         await this.deps.bus.publish(tutorRepliesTopic, chunk);
-        active.lastSequence = chunk.sequence;
-      }
-    })()
+      })
       .catch((error: unknown) => {
         this.deps.logger.error(
           { err: error, session: record.sessionId, turn: turn.turnId },
           'voice turn failed',
         );
-      })
-      .finally(() => {
-        active.generating = false;
-        // A cancelled reply is over; a finished one stays active while it is spoken.
-        if (controller.signal.aborted && state.active === active) state.active = undefined;
       });
+    void reply.done.finally(() => {
+      // A cancelled reply is over; a finished one stays active while it is spoken.
+      if (reply.controller.signal.aborted && state.active === active) state.active = undefined;
+    });
     state.active = active;
     const detector = this.deps.createSpeechDetector?.();
     state.onset = detector ? new SpeechOnsetDetector(detector, this.deps.speechOnset) : undefined;
@@ -370,7 +442,7 @@ export class VoiceTutor {
     this.spoken.delete(chunk.utteranceId);
     this.cut.delete(chunk.utteranceId);
     const state = this.sessions.get(chunk.sessionId);
-    if (state?.active?.turnId === chunk.utteranceId && !state.active.generating)
+    if (state?.active?.reply.turn.turnId === chunk.utteranceId && !state.active.reply.generating)
       state.active = undefined;
     const spokenText = sentences.join(' ');
     await this.deps.store.setSpoken(chunk.utteranceId, spokenText);
@@ -398,6 +470,7 @@ export class VoiceTutor {
       graceTimer: undefined,
       lastFinalAtMs: 0,
       active: undefined,
+      speculation: undefined,
       onset: undefined,
     };
     this.sessions.set(sessionId, state);

@@ -11,6 +11,17 @@ export const tutorConfigSchema = z.object({
   /** PostgreSQL; unset: PGlite under LM_DATA_DIR. */
   DATABASE_URL: z.string().optional(),
   LM_DATA_DIR: z.string().default('.lm'),
+  /**
+   * host:port of the library service: passages are searched there (as the tutor, for the asking
+   * student). Unset: a library of this process's own (single-process use; the embedded platform
+   * always uses its in-process library). QDRANT_* below apply only to that own library.
+   */
+  LIBRARY_GRPC_ADDRESS: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || undefined),
+  /** Deadline of one library search (ms): it is on the voice-to-voice path. */
+  TUTOR_RETRIEVAL_TIMEOUT_MS: env.positiveInt(5000),
   QDRANT_URL: env.optionalUrl(),
   QDRANT_API_KEY: z.string().optional(),
   QDRANT_COLLECTION: z.string().default('lm_chunks'),

@@ -1,9 +1,12 @@
 // The tutor as its own process (distributed mode): voice turns from the bus, text chat over
-// gRPC. The embedded platform wires the same classes in one process instead.
+// gRPC, passages from the library service (LIBRARY_GRPC_ADDRESS) — or, without that address, a
+// library of its own (single-process use). The embedded platform wires the same classes in one
+// process instead, with its in-process library.
 import { join } from 'node:path';
 import { openServiceDb } from '@lm/db';
 import { AccessPolicy } from '@lm/identity';
 import {
+  AppError,
   GrpcServer,
   loadConfig,
   serviceAuthFromEnv,
@@ -17,13 +20,22 @@ import { createBus } from '@lm/streams';
 import { ConversationStore } from './ConversationStore.js';
 import { tutorConfigSchema } from './config.js';
 import { createLlm } from './createLlm.js';
-import { TutorService } from './TutorService.js';
+import { LibraryRetriever } from './remote/LibraryRetriever.js';
+import { TutorService, type PassageRetriever } from './TutorService.js';
 import { tutorDb } from './tables.js';
 import { TUTOR_SERVICE_END_USER, tutorGrpcService } from './tutorGrpcService.js';
 import { VoiceTutor } from './VoiceTutor.js';
 
 const config = loadConfig(tutorConfigSchema);
 const auth = serviceAuthFromEnv('tutor');
+// Searching the library for a student (voice turns carry no user token) needs the tutor's own
+// identity, which only Keycloak gives a service other than the gateway.
+if (config.LIBRARY_GRPC_ADDRESS && !auth.tokens)
+  throw new AppError(
+    'invalid_argument',
+    'Invalid configuration: LIBRARY_GRPC_ADDRESS is set, and searching the library needs the ' +
+      'tutor’s identity — set KEYCLOAK_URL and LM_CLIENT_SECRET_TUTOR (client lm-tutor)',
+  );
 const runtime = await startServiceRuntime({
   service: 'tutor',
   logLevel: config.LOG_LEVEL,
@@ -34,19 +46,51 @@ const db = await openServiceDb(runtime, {
   databaseUrl: config.DATABASE_URL,
   dataDir: join(config.LM_DATA_DIR, 'db'),
 });
-const vectors = await createVectorStore({
-  qdrantUrl: config.QDRANT_URL,
-  qdrantApiKey: config.QDRANT_API_KEY,
-  qdrantCollection: config.QDRANT_COLLECTION,
-  pglite: db.pglite,
-  // With PostgreSQL and no Qdrant, vectors stay in a PGlite folder of this process.
-  dataDir: join(config.LM_DATA_DIR, 'vectors'),
-});
-shutdown.add('vectors', () => vectors.close());
-const embedder = await SentenceEmbedder.load();
-shutdown.add('embedder', () => embedder.close());
-const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
-await library.init();
+
+let retriever: PassageRetriever;
+let retrieval: string;
+let embedder: SentenceEmbedder | undefined;
+if (config.LIBRARY_GRPC_ADDRESS && auth.tokens) {
+  // The materials live where the library service keeps them: no vector store here.
+  const library = new LibraryRetriever({
+    address: config.LIBRARY_GRPC_ADDRESS,
+    tokens: auth.tokens,
+    deadlineMs: config.TUTOR_RETRIEVAL_TIMEOUT_MS,
+  });
+  shutdown.add('library-client', () => library.close());
+  retriever = library;
+  retrieval = `library service (${config.LIBRARY_GRPC_ADDRESS})`;
+} else {
+  const vectors = await createVectorStore({
+    qdrantUrl: config.QDRANT_URL,
+    qdrantApiKey: config.QDRANT_API_KEY,
+    qdrantCollection: config.QDRANT_COLLECTION,
+    pglite: db.pglite,
+    // With PostgreSQL and no Qdrant, vectors stay in a PGlite folder of this process.
+    dataDir: join(config.LM_DATA_DIR, 'vectors'),
+  });
+  shutdown.add('vectors', () => vectors.close());
+  const loaded = await SentenceEmbedder.load();
+  shutdown.add('embedder', () => loaded.close());
+  embedder = loaded;
+  const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
+  await library.init();
+  retriever = library;
+  retrieval = `own library (${vectors.kind})`;
+}
+logger.info(
+  { retrieval },
+  config.LIBRARY_GRPC_ADDRESS
+    ? 'tutor retrieves passages through the library service'
+    : 'tutor retrieves passages from a library of its own (no LIBRARY_GRPC_ADDRESS)',
+);
+// The embedded LLM (extractive tutor) ranks sentences by meaning: it keeps an embedder even
+// when the library is remote.
+if (!embedder && !config.OLLAMA_URL) {
+  const loaded = await SentenceEmbedder.load();
+  shutdown.add('embedder', () => loaded.close());
+  embedder = loaded;
+}
 const store = new ConversationStore(tutorDb(db.kysely));
 const llm = createLlm({
   ollamaUrl: config.OLLAMA_URL,
@@ -54,7 +98,7 @@ const llm = createLlm({
   embedder,
   logger,
 });
-const tutor = new TutorService({ store, retriever: library, llm, logger });
+const tutor = new TutorService({ store, retriever, llm, logger });
 
 const bus = createBus();
 shutdown.add('bus', () => bus.close());
@@ -97,4 +141,4 @@ grpc.addService(
 await grpc.listen(config.GRPC_HOST, config.GRPC_PORT);
 shutdown.add('grpc', () => grpc.close());
 
-runtime.ready({ llm: llm.name, vectors: vectors.kind, bus: bus.kind, auth: auth.describe });
+runtime.ready({ llm: llm.name, retrieval, bus: bus.kind, auth: auth.describe });

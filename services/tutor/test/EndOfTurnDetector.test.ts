@@ -30,6 +30,16 @@ describe('EndOfTurnDetector', () => {
     });
   });
 
+  it('says whether the words so far end like a finished sentence (replies are prepared only then)', () => {
+    const d = new EndOfTurnDetector();
+    d.onFinal('what do', false);
+    expect(d.soundsFinished).toBe(false);
+    d.onFinal('ribosomes "do?"', false);
+    expect(d.soundsFinished).toBe(true);
+    d.onFinal('and', false);
+    expect(d.soundsFinished).toBe(false);
+  });
+
   it('ignores a marked final when nothing was said', () => {
     const d = new EndOfTurnDetector();
     expect(d.onFinal('', true)).toEqual({ kind: 'listening' });

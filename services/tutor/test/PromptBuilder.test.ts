@@ -15,6 +15,7 @@ function hit(overrides: Partial<SearchHit>): SearchHit {
     startMs: null,
     endMs: null,
     sessionId: null,
+    visibility: 'course',
     text: 'Mitochondria make ATP.',
     score: 1,
     similarity: 0.8,
@@ -75,6 +76,18 @@ describe('PromptBuilder', () => {
       hit({ text: 'First sentence is here. Second sentence is much longer than the limit.' }),
     ]);
     expect(long.passages[0]?.text).toBe('First sentence is here.');
+  });
+
+  it("cites a student's private notes as notes, course material as material", () => {
+    const builder = new PromptBuilder({ maxPassages: 2, historyMessages: 0 });
+    const prompt = builder.build('q', [
+      hit({ materialId: 'mine', visibility: 'private' }),
+      hit({ materialId: 'course' }),
+    ]);
+    expect(prompt.passages.map((p) => [p.citation.sourceId, p.citation.kind])).toEqual([
+      ['mine', 'note'],
+      ['course', 'material'],
+    ]);
   });
 
   it('labels citations', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SentenceSplitter, speakable } from '../src/SentenceSplitter.js';
+import { EXTRACTIVE_NOT_FOUND } from '../src/ExtractiveLlm.js';
+import { SentenceSplitter, speakable, spokenSentences } from '../src/SentenceSplitter.js';
 
 function feed(splitter: SentenceSplitter, tokens: string[]): string[][] {
   return tokens.map((t) => splitter.push(t));
@@ -58,5 +59,16 @@ describe('SentenceSplitter', () => {
 describe('speakable', () => {
   it('drops citation markers and Markdown emphasis', () => {
     expect(speakable('The **nucleus** holds DNA [1, 2]. [3]')).toBe('The nucleus holds DNA.');
+  });
+});
+
+describe('spokenSentences', () => {
+  it('gives the sentences a reply of that text is spoken in (the speech cache is warmed with them)', () => {
+    expect(spokenSentences(EXTRACTIVE_NOT_FOUND)).toEqual([
+      'I could not find this in your course materials,',
+      'so I will not guess.',
+      'Try asking in other words, or upload notes that cover it.',
+    ]);
+    expect(spokenSentences('Cells divide [2]. Done')).toEqual(['Cells divide.', 'Done']);
   });
 });

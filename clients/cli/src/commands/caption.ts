@@ -72,8 +72,7 @@ export async function runCaption(
   let markTranscribed: () => void = () => undefined;
   const transcribed = new Promise<void>((resolve) => (markTranscribed = resolve));
 
-  const viewer = await client.openSocket(`/ws/captions/${session.id}`);
-  viewer.on('message', (data: Buffer) => {
+  const viewer = await client.openSocket(`/ws/captions/${session.id}`, (data: Buffer) => {
     const frame = JSON.parse(data.toString('utf8')) as CaptionFrame;
     if (frame.type === 'error') {
       out.write(`\ncaptions error: ${frame.code ?? ''} ${frame.message ?? ''}\n`);
@@ -89,25 +88,27 @@ export async function runCaption(
     renderer.render(caption);
   });
 
-  const ingest = await client.openSocket(`/ws/ingest/${session.id}?format=pcm16`);
-  const ended = new Promise<void>((resolve, reject) => {
-    ingest.on('message', (data: Buffer) => {
-      const message = JSON.parse(data.toString('utf8')) as {
-        type: string;
-        code?: string;
-        message?: string;
-        streamId?: string;
-      };
-      if (message.type === 'ready') streamId = message.streamId;
-      if (message.type === 'ended') resolve();
-      if (message.type === 'error')
-        reject(new Error(`ingest refused: ${message.code ?? ''} ${message.message ?? ''}`));
-    });
-    ingest.once('close', (code, reason) => {
-      if (code !== 1000) reject(new Error(`ingest closed (${code}) ${reason.toString()}`));
-    });
-  });
+  let endIngest: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  const ended = new Promise<void>((resolve, reject) => (endIngest = { resolve, reject }));
   ended.catch(() => undefined);
+  // The ingest says `ready` (with the stream's id) as soon as it accepts: listen from the start.
+  const ingest = await client.openSocket(`/ws/ingest/${session.id}?format=pcm16`, (data) => {
+    const message = JSON.parse(data.toString('utf8')) as {
+      type: string;
+      code?: string;
+      message?: string;
+      streamId?: string;
+    };
+    if (message.type === 'ready') streamId = message.streamId;
+    if (message.type === 'ended') endIngest?.resolve();
+    if (message.type === 'error')
+      endIngest?.reject(
+        new Error(`ingest refused: ${message.code ?? ''} ${message.message ?? ''}`),
+      );
+  });
+  ingest.once('close', (code, reason) => {
+    if (code !== 1000) endIngest?.reject(new Error(`ingest closed (${code}) ${reason.toString()}`));
+  });
 
   const sendStartedAtMs = Date.now();
   for (let offset = 0, frame = 0; offset < bytes.length; offset += FRAME_BYTES, frame++) {

@@ -203,9 +203,17 @@ export class Api {
     return result.materials;
   }
 
-  /** Uploads a document as the raw request body (`?filename=` names it and picks the parser). */
-  uploadMaterial(courseId: string, file: File, onProgress: (fraction: number) => void) {
-    const query = new URLSearchParams({ filename: file.name });
+  /**
+   * Uploads a document as the raw request body (`?filename=` names it and picks the parser):
+   * a course material (lecturers), or with `visibility: 'private'` the user's own notes.
+   */
+  uploadMaterial(
+    courseId: string,
+    file: File,
+    onProgress: (fraction: number) => void,
+    visibility: 'course' | 'private' = 'course',
+  ) {
+    const query = new URLSearchParams({ filename: file.name, visibility });
     return this.upload<Material>(
       `/api/courses/${encodeURIComponent(courseId)}/materials?${query.toString()}`,
       file,

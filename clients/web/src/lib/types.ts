@@ -91,12 +91,17 @@ export interface Recording {
   job: JobView | null;
 }
 
-/** A course document or an indexed lecture transcript (MaterialSummary of @lm/library). */
+/**
+ * A course document, an indexed lecture transcript, or the user's own private notes
+ * (MaterialSummary of @lm/library).
+ */
 export interface Material {
   id: string;
   courseId: string;
   ownerId: string;
   kind: 'material' | 'lecture';
+  /** 'private': the signed-in user's own notes, seen by nobody else (not even lecturers). */
+  visibility: 'course' | 'private';
   title: string;
   filename: string;
   format: string;
@@ -120,6 +125,8 @@ export interface SearchHit {
   startMs: number | null;
   endMs: number | null;
   sessionId: string | null;
+  /** 'private': a passage of the user's own notes. */
+  visibility: 'course' | 'private';
   text: string;
   score: number;
 }
@@ -137,7 +144,8 @@ export interface Conversation {
  * `sourceId` is the material id, or for a lecture the live session id.
  */
 export interface Citation {
-  kind: 'material' | 'lecture' | string;
+  /** 'note': the student's own private notes. */
+  kind: 'material' | 'lecture' | 'note' | string;
   sourceId?: string;
   title?: string;
   heading?: string;

@@ -2,7 +2,7 @@ import '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { AppError, type Logger } from '@lm/kit';
-import type { AudioChunk } from '@lm/proto/audio/v1/audio';
+import type { AudioChunk, AudioPurpose } from '@lm/proto/audio/v1/audio';
 import { isSessionId } from '../captions/captionRoutes.js';
 import { closeWithError } from '../ws.js';
 import {
@@ -15,8 +15,14 @@ import {
 export interface IngestRoutesDeps {
   /** Publishes a chunk to the audio topic. */
   publishAudio(chunk: AudioChunk): Promise<void>;
-  /** Throws an AppError unless the caller may send audio into this live session. */
-  authorizePublisher(request: FastifyRequest, sessionId: string): Promise<void>;
+  /**
+   * Throws an AppError unless the caller may send audio into this live session; may say what
+   * the audio is for (a lecture unless said otherwise).
+   */
+  authorizePublisher(
+    request: FastifyRequest,
+    sessionId: string,
+  ): Promise<{ purpose?: AudioPurpose } | void>;
   logger: Logger;
   limits?: IngestLimits;
 }
@@ -63,7 +69,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRoutesDep
           if (!isSessionId(sessionId))
             throw new AppError('invalid_argument', 'Malformed session id');
           const format = parseFormat(request.query.format);
-          await deps.authorizePublisher(request, sessionId);
+          const grant = await deps.authorizePublisher(request, sessionId);
           const streamId = `ingest-${Date.now().toString(36)}-${++streamSeq}`;
           const current = new AudioIngest(
             sessionId,
@@ -71,6 +77,7 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRoutesDep
             format,
             (chunk) => deps.publishAudio(chunk),
             deps.limits ?? DEFAULT_INGEST_LIMITS,
+            grant?.purpose,
           );
           ingest = current;
           socket.once('close', () => void current.abort('client disconnected'));

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError, type Principal } from '@lm/kit';
 import type { AccessPolicy } from '@lm/identity';
-import type { MaterialLibrary } from '@lm/library';
+import type { MaterialLibrary, MaterialVisibility } from '@lm/library';
 import {
   MultipartFile,
   isMultipart,
@@ -43,6 +43,8 @@ const uploadQuery = z.object({
   // Required for a raw body; a multipart form names its file part itself.
   filename: filename.optional(),
   title: z.string().trim().min(1).max(200).optional(),
+  // "private": the caller's own notes. Absent: a course material (lecturers only).
+  visibility: z.enum(['course', 'private']).optional(),
 });
 const searchQuery = z.object({
   q: z.string().trim().min(1).max(500),
@@ -51,10 +53,12 @@ const searchQuery = z.object({
 });
 
 /**
- * Course materials (upload, list, read, delete) and search over them. Uploads are the raw file
- * as the request body (`?filename=` names it; its extension or the content type picks the
- * parser), or a multipart/form-data form with one file field (its part names and types it). A course the caller is not a member of answers 403 (404 when it does not exist);
- * search only ever looks at the caller's own courses.
+ * Course materials and private notes (upload, list, read, delete) and search over them. Uploads
+ * are the raw file as the request body (`?filename=` names it; its extension or the content type
+ * picks the parser), or a multipart/form-data form with one file field (its part names and types
+ * it); `?visibility=private` makes either the caller's own notes. A course the caller is not a
+ * member of answers 403 (404 when it does not exist); search only ever looks at the caller's own
+ * courses, and private notes are their owner's alone (another user's read as not found).
  */
 export function registerMaterialRoutes(app: FastifyInstance, deps: MaterialRoutesDeps): void {
   // Uploads get their own scope: any content type is read as bytes, within the size limit.
@@ -67,22 +71,26 @@ export function registerMaterialRoutes(app: FastifyInstance, deps: MaterialRoute
     const principal = await deps.authenticate(request);
     const { id } = parseBody(courseParams, request.params);
     await deps.access.assertCourseMember(principal, id);
-    return { materials: await deps.library.list([id]) };
+    return { materials: await deps.library.list([id], { viewerId: principal.userId }) };
   });
 
   app.get('/api/courses/:id/materials/:materialId', async (request) => {
     const principal = await deps.authenticate(request);
     const { id, materialId } = parseBody(materialParams, request.params);
     await deps.access.assertCourseMember(principal, id);
-    return deps.library.get(materialId, [id]);
+    return deps.library.get(materialId, [id], { viewerId: principal.userId });
   });
 
   app.delete('/api/courses/:id/materials/:materialId', async (request, reply) => {
     const principal = await deps.authenticate(request);
     const { id, materialId } = parseBody(materialParams, request.params);
-    await deps.access.assertCourseLecturer(principal, id);
-    // Another course's material is not_found here, never deleted.
-    await deps.library.get(materialId, [id]);
+    await deps.access.assertCourseMember(principal, id);
+    // Another course's material, or another user's notes, is not_found here, never deleted.
+    const material = await deps.library.get(materialId, [id], { viewerId: principal.userId });
+    await deps.access.assertCanDeleteMaterial(principal, {
+      course_id: id,
+      private_owner_id: material.visibility === 'private' ? material.ownerId : null,
+    });
     await deps.library.delete(materialId);
     request.log.info({ material: materialId, course: id, user: principal.userId }, 'deleted');
     return reply.status(204).send();
@@ -99,7 +107,13 @@ export function registerMaterialRoutes(app: FastifyInstance, deps: MaterialRoute
       courseIds = [query.courseId];
     }
     if (courseIds.length === 0) return { hits: [] };
-    return { hits: await deps.library.search(query.q, { courseIds, limit: query.limit }) };
+    return {
+      hits: await deps.library.search(query.q, {
+        courseIds,
+        viewerId: principal.userId,
+        limit: query.limit,
+      }),
+    };
   });
 }
 
@@ -118,11 +132,13 @@ function registerUpload(app: FastifyInstance, deps: MaterialRoutesDeps): void {
     let query: z.infer<typeof uploadQuery>;
     let principal: Principal;
     let id: string;
+    let visibility: MaterialVisibility;
     try {
       principal = await deps.authenticate(request);
       id = parseBody(courseParams, request.params).id;
       query = parseBody(uploadQuery, request.query);
-      await deps.access.assertCourseLecturer(principal, id);
+      visibility = query.visibility ?? 'course';
+      await deps.access.assertCanUploadMaterial(principal, id, visibility);
       file = multipart
         ? await readMultipartMaterial(request, maxBytes, query.filename)
         : rawMaterial(request, query.filename);
@@ -138,9 +154,16 @@ function registerUpload(app: FastifyInstance, deps: MaterialRoutesDeps): void {
       ...(file.mediaType ? { mediaType: file.mediaType } : {}),
       data: file.data,
       ...(query.title ? { title: query.title } : {}),
+      visibility,
     });
     request.log.info(
-      { material: material.id, course: id, user: principal.userId, chunks: material.chunkCount },
+      {
+        material: material.id,
+        course: id,
+        user: principal.userId,
+        chunks: material.chunkCount,
+        visibility,
+      },
       'material uploaded',
     );
     return reply.status(201).send(material);

@@ -14,7 +14,9 @@ import type { RemoteCallAuth } from './RemoteCallAuth.js';
 
 /**
  * The materials library of the library service (lm.library.v1.MaterialService), as the routes'
- * port. Each call acts for the request's user: the library checks course membership again.
+ * port. Each call acts for the request's user: the library checks course membership again, and
+ * whose private notes a call sees comes from that user's token (a `viewerId` option is not sent:
+ * it is the same user).
  */
 export class RemoteMaterialLibrary
   implements MaterialLibraryPort, Pick<MaterialLibrary, 'indexTranscript'>
@@ -40,6 +42,7 @@ export class RemoteMaterialLibrary
           mediaType: input.mediaType ?? '',
           title: input.title ?? '',
           data: Buffer.from(input.data.buffer, input.data.byteOffset, input.data.byteLength),
+          visibility: input.visibility ?? 'course',
         },
         { metadata: await this.auth.forUser(), deadlineMs: this.deadlineMs },
       ),

@@ -11,8 +11,18 @@ export interface TranscriptOwner {
  * verified principal. The identity package's AccessPolicy is one (the service mains pass it).
  */
 export interface CourseAccess {
-  courseIdsVisibleTo(principal: Principal): Promise<string[]>;
+  /** A user id: a trusted service searching for that user (SearchRequest.for_user_id). */
+  courseIdsVisibleTo(principal: Principal | string): Promise<string[]>;
   assertCourseMember(principal: Principal, courseId: string): Promise<unknown>;
   assertCourseLecturer(principal: Principal, courseId: string): Promise<void>;
+  assertCanUploadMaterial(
+    principal: Principal,
+    courseId: string,
+    visibility: 'course' | 'private',
+  ): Promise<void>;
+  assertCanDeleteMaterial(
+    principal: Principal,
+    material: { course_id: string; private_owner_id: string | null },
+  ): Promise<void>;
   assertCanViewSession(principal: Principal, session: TranscriptOwner): Promise<void>;
 }

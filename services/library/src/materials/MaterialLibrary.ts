@@ -8,12 +8,16 @@ import { MaterialStore, type ChunkRow, type MaterialRow } from './MaterialStore.
 import { parseMaterial, type MaterialUpload } from './parseMaterial.js';
 import type { LibraryDb } from './tables.js';
 import { TranscriptChunker, type TimedText } from './TranscriptChunker.js';
+import type { MaterialVisibility } from './visibility.js';
 
 export interface MaterialSummary {
   id: string;
   courseId: string;
+  /** Who uploaded it ('system' for lecture transcripts). */
   ownerId: string;
   kind: 'material' | 'lecture';
+  /** 'private': the owner's own notes, seen by the owner alone. */
+  visibility: MaterialVisibility;
   title: string;
   filename: string;
   format: string;
@@ -68,11 +72,21 @@ export class MaterialLibrary {
     return this.ready;
   }
 
+  /**
+   * Parses, chunks, embeds and indexes an upload. `visibility: 'private'` makes it the owner's
+   * own notes (default 'course'). Who may upload what is the caller's check (AccessPolicy).
+   */
   async upload(
-    input: MaterialUpload & { courseId: string; ownerId: string; title?: string },
+    input: MaterialUpload & {
+      courseId: string;
+      ownerId: string;
+      title?: string;
+      visibility?: MaterialVisibility;
+    },
   ): Promise<MaterialSummary> {
     requireId('courseId', input.courseId);
     requireId('ownerId', input.ownerId);
+    const privateOwnerId = input.visibility === 'private' ? input.ownerId : null;
     const parsed = await parseMaterial(input, {
       ...(this.deps.maxUploadBytes ? { maxBytes: this.deps.maxUploadBytes } : {}),
     });
@@ -82,6 +96,7 @@ export class MaterialLibrary {
       id: randomUUID(),
       material_id: materialId,
       course_id: input.courseId,
+      private_owner_id: privateOwnerId,
       ordinal: d.ordinal,
       heading: d.headingPath.join(' > '),
       page: d.page ?? null,
@@ -96,6 +111,7 @@ export class MaterialLibrary {
         id: materialId,
         course_id: input.courseId,
         owner_id: input.ownerId,
+        private_owner_id: privateOwnerId,
         kind: 'material',
         title,
         filename: input.filename,
@@ -111,7 +127,13 @@ export class MaterialLibrary {
       chunks.map((c) => `${title}${c.heading ? ` > ${c.heading}` : ''}\n${c.text}`),
     );
     this.deps.logger.info(
-      { material: row.id, course: row.course_id, format: parsed.format, chunks: chunks.length },
+      {
+        material: row.id,
+        course: row.course_id,
+        format: parsed.format,
+        chunks: chunks.length,
+        visibility: privateOwnerId ? 'private' : 'course',
+      },
       'material indexed',
     );
     return summary(row);
@@ -140,6 +162,7 @@ export class MaterialLibrary {
       id: randomUUID(),
       material_id: materialId,
       course_id: courseId,
+      private_owner_id: null,
       ordinal: d.ordinal,
       heading: '',
       page: null,
@@ -154,6 +177,7 @@ export class MaterialLibrary {
         id: materialId,
         course_id: courseId,
         owner_id: 'system',
+        private_owner_id: null,
         kind: 'lecture',
         title: lectureTitle,
         filename: `${sessionId}.transcript`,
@@ -174,15 +198,33 @@ export class MaterialLibrary {
     return summary(row);
   }
 
-  async list(courseIds: readonly string[]): Promise<MaterialSummary[]> {
-    return (await this.store.list(courseIds)).map(summary);
+  /**
+   * The course materials of these courses, plus the private notes of `viewerId` in them (no
+   * viewer: course materials only). Nobody else's notes, whoever asks — lecturers included.
+   */
+  async list(
+    courseIds: readonly string[],
+    options: { viewerId?: string | undefined } = {},
+  ): Promise<MaterialSummary[]> {
+    return (await this.store.list(courseIds, options.viewerId)).map(summary);
   }
 
-  /** A material the caller may see (its course is in `courseIds`), or not_found. */
-  async get(id: string, courseIds: readonly string[]): Promise<MaterialSummary> {
+  /**
+   * A material the caller may see (its course is in `courseIds`, and it is a course material or
+   * the viewer's own notes), or not_found.
+   */
+  async get(
+    id: string,
+    courseIds: readonly string[],
+    options: { viewerId?: string | undefined } = {},
+  ): Promise<MaterialSummary> {
     const row = await this.store.get(id);
     // Someone else's material is "not found", not "forbidden": its existence is not disclosed.
-    if (!row || !courseIds.includes(row.course_id))
+    if (
+      !row ||
+      !courseIds.includes(row.course_id) ||
+      (row.private_owner_id !== null && row.private_owner_id !== options.viewerId)
+    )
       throw new AppError('not_found', `No material ${id}`);
     return summary(row);
   }
@@ -212,6 +254,7 @@ export class MaterialLibrary {
           vector: vectors[i] ?? new Float32Array(this.deps.embedder.dimensions),
           courseId: c.course_id,
           materialId: c.material_id,
+          privateOwnerId: c.private_owner_id,
         })),
       );
     } catch (error) {
@@ -249,6 +292,7 @@ function summary(row: MaterialRow): MaterialSummary {
     courseId: row.course_id,
     ownerId: row.owner_id,
     kind: row.kind,
+    visibility: row.private_owner_id === null ? 'course' : 'private',
     title: row.title,
     filename: row.filename,
     format: row.format,

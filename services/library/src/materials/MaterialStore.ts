@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { LibraryTables, MaterialChunksTable, MaterialsTable } from './tables.js';
 
 export type MaterialRow = Selectable<MaterialsTable>;
@@ -9,6 +9,7 @@ const CHUNK_COLUMNS = [
   'id',
   'material_id',
   'course_id',
+  'private_owner_id',
   'ordinal',
   'heading',
   'page',
@@ -54,12 +55,14 @@ export class MaterialStore {
       .executeTakeFirst();
   }
 
-  async list(courseIds: readonly string[]): Promise<MaterialRow[]> {
+  /** Course materials of these courses, plus the viewer's own private notes in them. */
+  async list(courseIds: readonly string[], viewerId?: string): Promise<MaterialRow[]> {
     if (courseIds.length === 0) return [];
     return this.db
       .selectFrom('materials')
       .selectAll()
       .where('course_id', 'in', [...courseIds])
+      .where((eb) => visibleTo(eb, viewerId))
       .orderBy('created_at', 'desc')
       .orderBy('id')
       .execute();
@@ -105,6 +108,7 @@ export class MaterialStore {
     query: string,
     courseIds: readonly string[],
     limit: number,
+    viewerId?: string,
   ): Promise<{ id: string; rank: number }[]> {
     if (courseIds.length === 0 || query.trim() === '' || limit <= 0) return [];
     const tsquery = sql`replace(plainto_tsquery('english', ${query})::text, '&', '|')::tsquery`;
@@ -112,6 +116,7 @@ export class MaterialStore {
       .selectFrom('material_chunks')
       .select(['id', sql<number>`ts_rank(tsv, ${tsquery}, 1)`.as('rank')])
       .where('course_id', 'in', [...courseIds])
+      .where((eb) => visibleTo(eb, viewerId))
       .where(sql<boolean>`tsv @@ ${tsquery}`)
       .orderBy('rank', 'desc')
       .orderBy('id')
@@ -119,4 +124,16 @@ export class MaterialStore {
       .execute();
     return rows.map((row) => ({ id: row.id, rank: Number(row.rank) }));
   }
+}
+
+/**
+ * Rows a viewer may see: course materials (no private owner) and the viewer's own notes. Without
+ * a viewer, course materials only. Both tables carry `private_owner_id`.
+ */
+function visibleTo(
+  eb: ExpressionBuilder<LibraryTables, 'materials' | 'material_chunks'>,
+  viewerId: string | undefined,
+) {
+  const course = eb('private_owner_id', 'is', null);
+  return viewerId ? eb.or([course, eb('private_owner_id', '=', viewerId)]) : course;
 }

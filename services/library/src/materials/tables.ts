@@ -4,7 +4,13 @@ import type { ColumnType, Kysely } from 'kysely';
 export interface MaterialsTable {
   id: string;
   course_id: string;
+  /** Who uploaded it ('system' for lecture transcripts). */
   owner_id: string;
+  /**
+   * Private notes: the one user who sees it (its uploader). Null: a course material, seen by
+   * every member of the course. Migration 0007_private_notes.
+   */
+  private_owner_id: string | null;
   /** 'material' (an upload) or 'lecture' (a session's transcript). */
   kind: 'material' | 'lecture';
   title: string;
@@ -23,6 +29,8 @@ export interface MaterialChunksTable {
   id: string;
   material_id: string;
   course_id: string;
+  /** Copied from the material, so that keyword search filters without a join. */
+  private_owner_id: string | null;
   ordinal: number;
   /** Heading path joined with " > " (materials); empty for lectures. */
   heading: string;

@@ -7,8 +7,9 @@ import type { VectorMatch, VectorPoint, VectorQuery, VectorStore } from './Vecto
  * pgvector inside PGlite: the vector store of the embedded mode. It keeps its own database
  * (a folder, or memory) so that the main database can be a Postgres without pgvector.
  *
- * Search uses an HNSW index with pgvector's iterative scan in strict order, so a course filter
- * that rejects most neighbours still returns `limit` matches instead of a short list.
+ * Search uses an HNSW index with pgvector's iterative scan in strict order, so a course (or
+ * private-owner) filter that rejects most neighbours still returns `limit` matches instead of a
+ * short list.
  */
 export class EmbeddedVectorStore implements VectorStore {
   readonly kind = 'embedded' as const;
@@ -63,6 +64,8 @@ export class EmbeddedVectorStore implements VectorStore {
         material_id text NOT NULL,
         embedding vector(${dimensions}) NOT NULL
       );
+      -- Private notes (null: a course material). Added to indexes made before it existed.
+      ALTER TABLE chunk_vectors ADD COLUMN IF NOT EXISTS private_owner_id text;
       CREATE INDEX IF NOT EXISTS chunk_vectors_course ON chunk_vectors (course_id);
       CREATE INDEX IF NOT EXISTS chunk_vectors_material ON chunk_vectors (material_id);
       CREATE INDEX IF NOT EXISTS chunk_vectors_hnsw ON chunk_vectors USING hnsw (embedding vector_cosine_ops);
@@ -77,10 +80,18 @@ export class EmbeddedVectorStore implements VectorStore {
     await this.db.transaction(async (tx) => {
       for (const point of points) {
         await tx.query(
-          `INSERT INTO chunk_vectors (id, course_id, material_id, embedding) VALUES ($1, $2, $3, $4::vector)
+          `INSERT INTO chunk_vectors (id, course_id, material_id, private_owner_id, embedding)
+           VALUES ($1, $2, $3, $4, $5::vector)
            ON CONFLICT (id) DO UPDATE SET course_id = EXCLUDED.course_id,
-             material_id = EXCLUDED.material_id, embedding = EXCLUDED.embedding`,
-          [point.id, point.courseId, point.materialId, toLiteral(point.vector)],
+             material_id = EXCLUDED.material_id, private_owner_id = EXCLUDED.private_owner_id,
+             embedding = EXCLUDED.embedding`,
+          [
+            point.id,
+            point.courseId,
+            point.materialId,
+            point.privateOwnerId ?? null,
+            toLiteral(point.vector),
+          ],
         );
       }
     });
@@ -97,18 +108,23 @@ export class EmbeddedVectorStore implements VectorStore {
         id: string;
         course_id: string;
         material_id: string;
+        private_owner_id: string | null;
         distance: number;
       }>(
-        `SELECT id, course_id, material_id, embedding <=> $1::vector AS distance
-           FROM chunk_vectors WHERE course_id = ANY($2::text[])
-           ORDER BY embedding <=> $1::vector LIMIT $3`,
-        [toLiteral(query.vector), [...query.courseIds], query.limit],
+        // Course materials, plus the viewer's own notes (a null $4 matches no owner).
+        `SELECT id, course_id, material_id, private_owner_id, embedding <=> $1::vector AS distance
+           FROM chunk_vectors
+          WHERE course_id = ANY($2::text[])
+            AND (private_owner_id IS NULL OR private_owner_id = $4::text)
+          ORDER BY embedding <=> $1::vector LIMIT $3`,
+        [toLiteral(query.vector), [...query.courseIds], query.limit, query.viewerId ?? null],
       );
       return result.rows.map((row) => ({
         id: row.id,
         score: 1 - Number(row.distance),
         courseId: row.course_id,
         materialId: row.material_id,
+        privateOwnerId: row.private_owner_id,
       }));
     });
   }

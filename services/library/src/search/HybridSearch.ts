@@ -1,5 +1,6 @@
 import type { Embedder } from './Embedder.js';
 import type { MaterialStore } from '../materials/MaterialStore.js';
+import type { MaterialVisibility } from '../materials/visibility.js';
 import { reciprocalRankFusion } from './reciprocalRankFusion.js';
 import type { VectorStore } from './VectorStore.js';
 
@@ -17,6 +18,8 @@ export interface SearchHit {
   startMs: number | null;
   endMs: number | null;
   sessionId: string | null;
+  /** 'private': the searcher's own notes (only they ever get such a hit); 'course' otherwise. */
+  visibility: MaterialVisibility;
   text: string;
   /** Fused score (reciprocal rank fusion); only comparable within one result list. */
   score: number;
@@ -29,6 +32,11 @@ export interface SearchHit {
 export interface SearchOptions {
   /** Courses the caller may see; the search never returns anything else. */
   courseIds: readonly string[];
+  /**
+   * The user searching: their private notes in those courses are searched too. Absent: course
+   * materials only (no one's notes).
+   */
+  viewerId?: string | undefined;
   limit?: number;
   /** Candidates taken from each retriever before fusion. */
   candidates?: number;
@@ -65,13 +73,23 @@ export class HybridSearch {
     }
     // Keyword search runs while the query is embedded. (The catch only keeps a failed embed from
     // leaving this promise's rejection unhandled; Promise.all below still sees its error.)
-    const keywordPromise = this.deps.store.keywordSearch(query, options.courseIds, candidates);
+    const keywordPromise = this.deps.store.keywordSearch(
+      query,
+      options.courseIds,
+      candidates,
+      options.viewerId,
+    );
     keywordPromise.catch(() => undefined);
     const [vector] = await this.deps.embedder.embed([query]);
     const embedded = performance.now();
     const [vectorMatches, keywordMatches] = await Promise.all([
       vector
-        ? this.deps.vectors.search({ vector, courseIds: options.courseIds, limit: candidates })
+        ? this.deps.vectors.search({
+            vector,
+            courseIds: options.courseIds,
+            viewerId: options.viewerId,
+            limit: candidates,
+          })
         : Promise.resolve([]),
       keywordPromise,
     ]);
@@ -85,9 +103,11 @@ export class HybridSearch {
     const hits: SearchHit[] = [];
     for (const result of fused) {
       const row = rows.get(result.id);
-      // A vector whose chunk is gone (deleted between the two reads) or that a foreign
-      // payload put in another course is dropped: the database row is the truth.
+      // A vector whose chunk is gone (deleted between the two reads), or that a foreign
+      // payload put in another course or someone else's notes, is dropped: the database row is
+      // the truth.
       if (!row || !allowed.has(row.course_id)) continue;
+      if (row.private_owner_id !== null && row.private_owner_id !== options.viewerId) continue;
       hits.push({
         chunkId: row.id,
         materialId: row.material_id,
@@ -99,6 +119,7 @@ export class HybridSearch {
         startMs: row.start_ms,
         endMs: row.end_ms,
         sessionId: row.session_id,
+        visibility: row.private_owner_id === null ? 'course' : 'private',
         text: row.text,
         score: result.score,
         similarity: similarity.get(row.id) ?? null,

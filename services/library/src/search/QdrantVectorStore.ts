@@ -11,7 +11,13 @@ export interface QdrantVectorStoreOptions {
 
 /**
  * Qdrant through its REST client: the vector store of the distributed mode when QDRANT_URL is
- * set. Payload: course_id (indexed, every search filters on it) and material_id (deletes).
+ * set. Payload: course_id (indexed, every search filters on it), material_id (deletes) and,
+ * for private notes only, private_owner_id (indexed): the one user whose searches may find it.
+ *
+ * "Course materials or the viewer's notes" is a `should` of `is_empty` and a `match`: Qdrant's
+ * `is_empty` matches a field that is absent, null or [] — what course materials have — whereas
+ * `is_null` matches only a field present with the value null, and would miss points written
+ * without the field (every point stored before private notes existed).
  */
 export class QdrantVectorStore implements VectorStore {
   readonly kind = 'qdrant' as const;
@@ -56,6 +62,11 @@ export class QdrantVectorStore implements VectorStore {
         field_schema: 'keyword',
         wait: true,
       });
+      await this.client.createPayloadIndex(this.collection, {
+        field_name: 'private_owner_id',
+        field_schema: 'keyword',
+        wait: true,
+      });
     });
   }
 
@@ -67,7 +78,12 @@ export class QdrantVectorStore implements VectorStore {
         points: points.map((p) => ({
           id: p.id,
           vector: Array.from(p.vector),
-          payload: { course_id: p.courseId, material_id: p.materialId },
+          payload: {
+            course_id: p.courseId,
+            material_id: p.materialId,
+            // Absent on course materials (is_empty matches them).
+            ...(p.privateOwnerId ? { private_owner_id: p.privateOwnerId } : {}),
+          },
         })),
       }),
     );
@@ -79,7 +95,19 @@ export class QdrantVectorStore implements VectorStore {
       this.client.search(this.collection, {
         vector: Array.from(query.vector),
         limit: query.limit,
-        filter: { must: [{ key: 'course_id', match: { any: [...query.courseIds] } }] },
+        filter: {
+          must: [
+            { key: 'course_id', match: { any: [...query.courseIds] } },
+            {
+              should: [
+                { is_empty: { key: 'private_owner_id' } },
+                ...(query.viewerId
+                  ? [{ key: 'private_owner_id', match: { value: query.viewerId } }]
+                  : []),
+              ],
+            },
+          ],
+        },
         with_payload: true,
       }),
     );
@@ -88,6 +116,7 @@ export class QdrantVectorStore implements VectorStore {
       score: hit.score,
       courseId: payloadString(hit.payload?.course_id),
       materialId: payloadString(hit.payload?.material_id),
+      privateOwnerId: payloadString(hit.payload?.private_owner_id) || null,
     }));
   }
 

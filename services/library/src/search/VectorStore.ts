@@ -4,6 +4,8 @@ export interface VectorPoint {
   vector: Float32Array;
   courseId: string;
   materialId: string;
+  /** Private notes: the one user who may find it. Null or absent: a course material. */
+  privateOwnerId?: string | null;
 }
 
 export interface VectorMatch {
@@ -12,17 +14,24 @@ export interface VectorMatch {
   score: number;
   courseId: string;
   materialId: string;
+  privateOwnerId: string | null;
 }
 
 export interface VectorQuery {
   vector: Float32Array;
   /** Only points of these courses; an empty list matches nothing. */
   courseIds: readonly string[];
+  /**
+   * Whose private notes may match besides the course materials ("owner is null OR owner =
+   * viewer"). Absent: course materials only.
+   */
+  viewerId?: string | undefined;
   limit: number;
 }
 
 /**
- * Nearest-neighbour search over chunk embeddings, cosine distance, filtered by course.
+ * Nearest-neighbour search over chunk embeddings, cosine distance, filtered by course and by
+ * owner (a point with a private owner matches only that owner's searches).
  * Implementations: EmbeddedVectorStore (pgvector in PGlite) and QdrantVectorStore.
  */
 export interface VectorStore {

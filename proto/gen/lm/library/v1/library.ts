@@ -23,7 +23,10 @@ export const protobufPackage = "lm.library.v1";
 
 export const protobufFileName = "lm/library/v1/library.proto";
 
-/** A course material (an upload, or a lecture transcript indexed when its session ended). */
+/**
+ * A course material (an upload, or a lecture transcript indexed when its session ended), or a
+ * user's private notes in a course.
+ */
 export interface Material {
   id: string;
   courseId: string;
@@ -40,6 +43,11 @@ export interface Material {
   chunkCount: number;
   /** ISO 8601. */
   createdAt: string;
+  /**
+   * "course": seen by every member of the course; "private": the owner's own notes, seen by the
+   * owner alone (not by other students, not by the course's lecturers).
+   */
+  visibility: string;
 }
 
 export interface UploadMaterialRequest {
@@ -50,8 +58,14 @@ export interface UploadMaterialRequest {
   /** Empty: taken from the document. */
   title: string;
   data: Buffer;
+  /**
+   * "course" (course material: the course's lecturers only) or "private" (the caller's own
+   * notes: any member of the course). Empty: "course".
+   */
+  visibility: string;
 }
 
+/** The course's materials plus the caller's own private notes in it. */
 export interface ListMaterialsRequest {
   courseId: string;
 }
@@ -65,6 +79,7 @@ export interface GetMaterialRequest {
   materialId: string;
 }
 
+/** A course material: a lecturer of its course; private notes: their owner. */
 export interface DeleteMaterialRequest {
   materialId: string;
 }
@@ -72,11 +87,19 @@ export interface DeleteMaterialRequest {
 export interface DeleteMaterialResponse {
 }
 
+/** Searches the courses' materials and the caller's own private notes in them. */
 export interface SearchRequest {
   query: string;
   /** Empty: every course the user may see; otherwise each must be one of them. */
   courseIds: string[];
   limit: number;
+  /**
+   * The user a trusted service searches for when it has no token of theirs (the tutor answering
+   * a spoken turn from the bus). Honoured only for service identities the library allows
+   * (LIBRARY_SEARCH_FOR_USER_CLIENTS, default lm-tutor) and only without x-lm-user-token; the
+   * search is then scoped exactly as for that user (their courses, their own notes).
+   */
+  forUserId?: string | undefined;
 }
 
 /** A passage found for a query, with what a citation needs. */
@@ -95,7 +118,11 @@ export interface SearchHit {
   score: number;
   similarity?: number | undefined;
   vectorRank?: number | undefined;
-  keywordRank?: number | undefined;
+  keywordRank?:
+    | number
+    | undefined;
+  /** "course" or "private" (the caller's own notes). */
+  visibility: string;
 }
 
 export interface SearchResponse {
@@ -128,6 +155,7 @@ function createBaseMaterial(): Material {
     byteSize: 0,
     chunkCount: 0,
     createdAt: "",
+    visibility: "",
   };
 }
 
@@ -165,6 +193,9 @@ export const Material: MessageFns<Material> = {
     }
     if (message.createdAt !== "") {
       writer.uint32(90).string(message.createdAt);
+    }
+    if (message.visibility !== "") {
+      writer.uint32(98).string(message.visibility);
     }
     return writer;
   },
@@ -270,6 +301,14 @@ export const Material: MessageFns<Material> = {
             message.createdAt = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.visibility = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -319,6 +358,7 @@ export const Material: MessageFns<Material> = {
         : isSet(object.created_at)
         ? globalThis.String(object.created_at)
         : "",
+      visibility: isSet(object.visibility) ? globalThis.String(object.visibility) : "",
     };
   },
 
@@ -357,6 +397,9 @@ export const Material: MessageFns<Material> = {
     if (message.createdAt !== "") {
       obj.createdAt = message.createdAt;
     }
+    if (message.visibility !== "") {
+      obj.visibility = message.visibility;
+    }
     return obj;
   },
 
@@ -376,12 +419,13 @@ export const Material: MessageFns<Material> = {
     message.byteSize = object.byteSize ?? 0;
     message.chunkCount = object.chunkCount ?? 0;
     message.createdAt = object.createdAt ?? "";
+    message.visibility = object.visibility ?? "";
     return message;
   },
 };
 
 function createBaseUploadMaterialRequest(): UploadMaterialRequest {
-  return { courseId: "", filename: "", mediaType: "", title: "", data: Buffer.alloc(0) };
+  return { courseId: "", filename: "", mediaType: "", title: "", data: Buffer.alloc(0), visibility: "" };
 }
 
 export const UploadMaterialRequest: MessageFns<UploadMaterialRequest> = {
@@ -400,6 +444,9 @@ export const UploadMaterialRequest: MessageFns<UploadMaterialRequest> = {
     }
     if (message.data.length !== 0) {
       writer.uint32(42).bytes(message.data);
+    }
+    if (message.visibility !== "") {
+      writer.uint32(50).string(message.visibility);
     }
     return writer;
   },
@@ -457,6 +504,14 @@ export const UploadMaterialRequest: MessageFns<UploadMaterialRequest> = {
             message.data = Buffer.from(reader.bytes());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.visibility = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -484,6 +539,7 @@ export const UploadMaterialRequest: MessageFns<UploadMaterialRequest> = {
         : "",
       title: isSet(object.title) ? globalThis.String(object.title) : "",
       data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+      visibility: isSet(object.visibility) ? globalThis.String(object.visibility) : "",
     };
   },
 
@@ -504,6 +560,9 @@ export const UploadMaterialRequest: MessageFns<UploadMaterialRequest> = {
     if (message.data.length !== 0) {
       obj.data = base64FromBytes(message.data);
     }
+    if (message.visibility !== "") {
+      obj.visibility = message.visibility;
+    }
     return obj;
   },
 
@@ -517,6 +576,7 @@ export const UploadMaterialRequest: MessageFns<UploadMaterialRequest> = {
     message.mediaType = object.mediaType ?? "";
     message.title = object.title ?? "";
     message.data = object.data ?? Buffer.alloc(0);
+    message.visibility = object.visibility ?? "";
     return message;
   },
 };
@@ -884,7 +944,7 @@ export const DeleteMaterialResponse: MessageFns<DeleteMaterialResponse> = {
 };
 
 function createBaseSearchRequest(): SearchRequest {
-  return { query: "", courseIds: [], limit: 0 };
+  return { query: "", courseIds: [], limit: 0, forUserId: undefined };
 }
 
 export const SearchRequest: MessageFns<SearchRequest> = {
@@ -897,6 +957,9 @@ export const SearchRequest: MessageFns<SearchRequest> = {
     }
     if (message.limit !== 0) {
       writer.uint32(24).uint32(message.limit);
+    }
+    if (message.forUserId !== undefined) {
+      writer.uint32(34).string(message.forUserId);
     }
     return writer;
   },
@@ -938,6 +1001,14 @@ export const SearchRequest: MessageFns<SearchRequest> = {
             message.limit = reader.uint32();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.forUserId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -959,6 +1030,11 @@ export const SearchRequest: MessageFns<SearchRequest> = {
         ? object.course_ids.map((e: any) => globalThis.String(e))
         : [],
       limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      forUserId: isSet(object.forUserId)
+        ? globalThis.String(object.forUserId)
+        : isSet(object.for_user_id)
+        ? globalThis.String(object.for_user_id)
+        : undefined,
     };
   },
 
@@ -973,6 +1049,9 @@ export const SearchRequest: MessageFns<SearchRequest> = {
     if (message.limit !== 0) {
       obj.limit = Math.round(message.limit);
     }
+    if (message.forUserId !== undefined) {
+      obj.forUserId = message.forUserId;
+    }
     return obj;
   },
 
@@ -984,6 +1063,7 @@ export const SearchRequest: MessageFns<SearchRequest> = {
     message.query = object.query ?? "";
     message.courseIds = object.courseIds?.map((e) => e) || [];
     message.limit = object.limit ?? 0;
+    message.forUserId = object.forUserId ?? undefined;
     return message;
   },
 };
@@ -1005,6 +1085,7 @@ function createBaseSearchHit(): SearchHit {
     similarity: undefined,
     vectorRank: undefined,
     keywordRank: undefined,
+    visibility: "",
   };
 }
 
@@ -1054,6 +1135,9 @@ export const SearchHit: MessageFns<SearchHit> = {
     }
     if (message.keywordRank !== undefined) {
       writer.uint32(120).uint32(message.keywordRank);
+    }
+    if (message.visibility !== "") {
+      writer.uint32(130).string(message.visibility);
     }
     return writer;
   },
@@ -1191,6 +1275,14 @@ export const SearchHit: MessageFns<SearchHit> = {
             message.keywordRank = reader.uint32();
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.visibility = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1252,6 +1344,7 @@ export const SearchHit: MessageFns<SearchHit> = {
         : isSet(object.keyword_rank)
         ? globalThis.Number(object.keyword_rank)
         : undefined,
+      visibility: isSet(object.visibility) ? globalThis.String(object.visibility) : "",
     };
   },
 
@@ -1302,6 +1395,9 @@ export const SearchHit: MessageFns<SearchHit> = {
     if (message.keywordRank !== undefined) {
       obj.keywordRank = Math.round(message.keywordRank);
     }
+    if (message.visibility !== "") {
+      obj.visibility = message.visibility;
+    }
     return obj;
   },
 
@@ -1325,6 +1421,7 @@ export const SearchHit: MessageFns<SearchHit> = {
     message.similarity = object.similarity ?? undefined;
     message.vectorRank = object.vectorRank ?? undefined;
     message.keywordRank = object.keywordRank ?? undefined;
+    message.visibility = object.visibility ?? "";
     return message;
   },
 };

@@ -81,7 +81,7 @@ export interface TutorTurn {
 
 /** A passage an answer rests on. */
 export interface Citation {
-  /** "material" or "lecture". */
+  /** "material", "lecture", or "note" (the asking student's own private notes). */
   kind: string;
   sourceId: string;
   title: string;

@@ -1,0 +1,190 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AudioChunker } from '@lm/audio';
+import { createLogger } from '@lm/kit';
+import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
+import { MemoryBus, audioTopic, transcriptsTopic } from '@lm/streams';
+import type { TimedWord } from '../src/LocalAgreement.js';
+import type { Recognizer, SpeechDetector } from '../src/ports.js';
+import {
+  MemoryCheckpointStore,
+  type CheckpointStore,
+  type StreamCheckpoint,
+} from '../src/SessionCheckpoints.js';
+import { TranscriberService } from '../src/TranscriberService.js';
+
+// Every stream ends with exactly one stream-ended marker, after all of its finals, whatever the
+// timing of decodes, checkpoint writes and the end of the audio. Stand-ins for the models with
+// random delays (the real ones run in the integration tests); a seeded generator makes a failure
+// repeatable.
+
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 0x1_0000_0000;
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Loud frames are speech. */
+class LoudnessDetector implements SpeechDetector {
+  readonly frameSize = 512;
+  probability(frame: Float32Array): Promise<number> {
+    let sum = 0;
+    for (const s of frame) sum += s * s;
+    return Promise.resolve(Math.sqrt(sum / frame.length) > 0.05 ? 0.9 : 0.05);
+  }
+}
+
+/** One word per 250 ms of decoded audio, after a random delay. */
+class SlowRecognizer implements Recognizer {
+  constructor(private readonly next: () => number) {}
+  async recognize(audio: Float32Array): Promise<TimedWord[]> {
+    await sleep(this.next() * 40);
+    const ms = (audio.length * 1000) / 16_000;
+    const words: TimedWord[] = [];
+    for (let t = 0; t + 250 <= ms; t += 250)
+      words.push({ text: `w${t / 250}`, startMs: t, endMs: t + 200, confidence: 0.9 });
+    return words;
+  }
+}
+
+/** Checkpoint writes that take a random while, as a database's do. */
+class SlowCheckpoints implements CheckpointStore {
+  private readonly inner = new MemoryCheckpointStore();
+  constructor(private readonly next: () => number) {}
+  load(sessionId: string, streamId: string) {
+    return this.inner.load(sessionId, streamId);
+  }
+  nextSegmentIndex(sessionId: string) {
+    return this.inner.nextSegmentIndex(sessionId);
+  }
+  async save(checkpoint: StreamCheckpoint) {
+    await sleep(this.next() * 30);
+    return this.inner.save(checkpoint);
+  }
+}
+
+function pcm(ms: number, loud: boolean): Buffer {
+  const samples = new Int16Array((ms * 16_000) / 1000);
+  if (loud)
+    for (let i = 0; i < samples.length; i++)
+      samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16_000));
+  return Buffer.from(samples.buffer);
+}
+
+const closing: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closing.splice(0)) await close();
+});
+
+describe('TranscriberService stream end', () => {
+  for (const seed of Array.from({ length: Number(process.env.SEEDS ?? 8) }, (_, i) => i + 1)) {
+    it(`ends each of four concurrent streams with one marker after its finals (seed ${seed})`, async () => {
+      const next = random(seed);
+      const bus = new MemoryBus();
+      const service = new TranscriberService({
+        bus,
+        recognizer: new SlowRecognizer(next),
+        createDetector: () => new LoudnessDetector(),
+        checkpoints: new SlowCheckpoints(next),
+        logger: createLogger({ service: 'transcriber-test', level: 'silent' }),
+      });
+      await service.start();
+      closing.push(
+        () => bus.close(),
+        () => service.close(),
+      );
+      const seen: TranscriptSegment[] = [];
+      await bus.tail(transcriptsTopic, (s) => {
+        if (s.kind === SegmentKind.SEGMENT_KIND_FINAL) seen.push(s);
+      });
+
+      const sessions = ['end-a', 'end-b', 'end-c', 'end-d'];
+      await Promise.all(
+        sessions.map(async (session) => {
+          const chunker = new AudioChunker({ sessionId: session, streamId: 'mic' });
+          // Speech and pauses of random lengths, sent faster than real time; the stream often
+          // ends in the middle of speech or just after it.
+          const parts = 4 + Math.floor(next() * 4);
+          for (let part = 0; part < parts; part++) {
+            const loud = part % 2 === 0;
+            await bus.publish(
+              audioTopic,
+              chunker.push(pcm(100 + Math.floor(next() * 15) * 100, loud)),
+            );
+            await sleep(next() * 60);
+          }
+          await sleep(next() * 400);
+          await bus.publish(audioTopic, chunker.end('client'));
+        }),
+      );
+      const deadline = Date.now() + 10_000;
+      while (service.stats.finishedStreams < sessions.length && Date.now() < deadline)
+        await sleep(20);
+      await service.idle();
+      await sleep(100);
+
+      for (const session of sessions) {
+        const finals = seen.filter((s) => s.sessionId === session);
+        const markers = finals.filter((s) => s.streamEnded);
+        expect(markers, `${session}: markers`).toHaveLength(1);
+        expect(finals.at(-1)?.streamEnded, `${session}: marker last`).toBe(true);
+      }
+    });
+  }
+
+  it('an end that arrives while the last final is being saved is marked after that final', async () => {
+    const bus = new MemoryBus();
+    let releaseSave: (() => void) | undefined;
+    let savesHeld = 0;
+    const inner = new MemoryCheckpointStore();
+    const gated: CheckpointStore = {
+      load: (session, stream) => inner.load(session, stream),
+      nextSegmentIndex: (session) => inner.nextSegmentIndex(session),
+      async save(checkpoint) {
+        if (!checkpoint.ended && checkpoint.pendingFinals.length > 0) {
+          savesHeld += 1;
+          await new Promise<void>((resolve) => (releaseSave = resolve));
+        }
+        return inner.save(checkpoint);
+      },
+    };
+    const service = new TranscriberService({
+      bus,
+      recognizer: new SlowRecognizer(() => 0),
+      createDetector: () => new LoudnessDetector(),
+      checkpoints: gated,
+      logger: createLogger({ service: 'transcriber-test', level: 'silent' }),
+    });
+    await service.start();
+    closing.push(
+      () => bus.close(),
+      () => service.close(),
+    );
+    const seen: TranscriptSegment[] = [];
+    await bus.tail(transcriptsTopic, (s) => {
+      if (s.kind === SegmentKind.SEGMENT_KIND_FINAL) seen.push(s);
+    });
+    const chunker = new AudioChunker({ sessionId: 'end-gated', streamId: 'mic' });
+    // Speech, then a silence long enough to end the turn: its final is decoded and held in save.
+    await bus.publish(audioTopic, chunker.push(pcm(800, true)));
+    await bus.publish(audioTopic, chunker.push(pcm(1_000, false)));
+    const deadline = Date.now() + 5_000;
+    while (savesHeld === 0 && Date.now() < deadline) await sleep(5);
+    expect(savesHeld).toBe(1);
+    // The stream ends while that final waits for its checkpoint; then the save completes.
+    await bus.publish(audioTopic, chunker.end('client'));
+    await sleep(50);
+    releaseSave?.();
+    while (service.stats.finishedStreams < 1 && Date.now() < deadline) await sleep(5);
+    await service.idle();
+    await sleep(50);
+
+    expect(seen.filter((s) => s.text !== '').length).toBeGreaterThan(0);
+    expect(seen.filter((s) => s.streamEnded)).toHaveLength(1);
+    expect(seen.at(-1)?.streamEnded).toBe(true);
+    expect(service.stats.finishedStreams).toBe(1);
+  });
+});
