@@ -281,9 +281,8 @@ describe('web app: materials, search and the tutor', () => {
     const cited = sources.getByRole('link', { name: /My Golgi notes/ }).first();
     await cited.waitFor();
     // Cited as the student's own notes, not as course material.
-    expect(await sources.locator('li', { has: cited }).locator('.badge').innerText()).toBe(
-      'My notes',
-    );
+    const citedItem = sources.locator('li').filter({ hasText: 'My Golgi notes' }).first();
+    expect(await citedItem.locator('.badge').innerText()).toBe('My notes');
     await screenshot(page, '28-tutor-cites-my-notes');
 
     // The citation leads to the note in "My notes"; the student deletes it there.
