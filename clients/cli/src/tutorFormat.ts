@@ -21,8 +21,13 @@ export interface CitationView {
 /** "Sources: [1] Cell Biology, Cells > Mitochondria; [2] Lecture 3 at 12:05". */
 export function formatCitations(citations: readonly CitationView[]): string {
   const parts = citations.map((c, i) => {
+    // A document's top heading is often its title: say it once.
     const where =
-      c.kind === 'lecture' ? `at ${formatTime(c.startMs ?? 0)}` : c.heading ? c.heading : '';
+      c.kind === 'lecture'
+        ? `at ${formatTime(c.startMs ?? 0)}`
+        : c.heading && c.heading !== c.title
+          ? c.heading
+          : '';
     return `[${i + 1}] ${c.title ?? c.sourceId ?? 'source'}${where ? `, ${where}` : ''}`;
   });
   return `Sources: ${parts.join('; ')}`;

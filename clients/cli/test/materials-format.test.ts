@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatMaterialLine, type MaterialView } from '../src/index.js';
+import { formatCitations } from '../src/tutorFormat.js';
 
 const material = (overrides: Partial<MaterialView>): MaterialView => ({
   id: 'm-1',
@@ -23,5 +24,17 @@ describe('lm materials list lines', () => {
     expect(shared).toBe('m-1  course   material     3 passages  Cell Biology (cells.md)');
     expect(mine).toBe('m-2  private  material    12 passages  Cell Biology (cells.md)');
     expect(formatMaterialLine(material({ kind: 'lecture' }))).toContain('course   lecture ');
+  });
+});
+
+describe('formatCitations', () => {
+  it('names a lecture by its time and a document by its heading, not repeating the title', () => {
+    expect(
+      formatCitations([
+        { kind: 'note', title: 'Cell notes', heading: 'Cell notes' },
+        { kind: 'material', title: 'Cell Biology', heading: 'Cells > Ribosomes' },
+        { kind: 'lecture', title: 'Lecture 3', startMs: 725_000 },
+      ]),
+    ).toBe('Sources: [1] Cell notes; [2] Cell Biology, Cells > Ribosomes; [3] Lecture 3, at 12:05');
   });
 });

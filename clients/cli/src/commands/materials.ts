@@ -51,7 +51,7 @@ export async function runMaterials(
       const material = await uploadNotes(client, courseId, args.target, args);
       out.write(
         `uploaded ${args.target} as ${describe(material)}: ${material.id} "${material.title}", ` +
-          `${material.chunkCount} passages\n`,
+          `${material.chunkCount} ${material.chunkCount === 1 ? 'passage' : 'passages'}\n`,
       );
       return;
     }
