@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import type { Db } from '@lm/db';
 import type { PlatformRouteDeps } from '@lm/gateway';
 import { loadConfig, type Logger } from '@lm/kit';
-import { MaterialLibrary, createVectorStore, libraryDb } from '@lm/library';
-import { SentenceEmbedder, SileroStream, SileroVad } from '@lm/models';
+import { openMaterialLibrary } from '@lm/library';
+import { SileroStream, SileroVad } from '@lm/models';
 import { PiperSynthesizer, ReplySpeaker, SpeechService, speechConfigSchema } from '@lm/speech';
 import { speechAudioTopic, tutorRepliesTopic, type Bus } from '@lm/streams';
 import {
@@ -45,23 +45,17 @@ export async function startTutoring(options: {
     }
   };
   try {
-    const vectors = await createVectorStore({
-      qdrantUrl: tutorConfig.QDRANT_URL,
-      qdrantApiKey: tutorConfig.QDRANT_API_KEY,
-      qdrantCollection: tutorConfig.QDRANT_COLLECTION,
-      pglite: db.pglite,
-      dataDir: join(options.dataDir, 'vectors'),
-    });
-    closers.push(() => vectors.close());
-    const embedder = await SentenceEmbedder.load();
-    closers.push(() => embedder.close());
-    const library = new MaterialLibrary({
-      db: libraryDb(db.kysely),
-      vectors,
-      embedder,
+    const { library, embedder } = await openMaterialLibrary({
+      db,
+      qdrant: {
+        url: tutorConfig.QDRANT_URL,
+        apiKey: tutorConfig.QDRANT_API_KEY,
+        collection: tutorConfig.QDRANT_COLLECTION,
+      },
+      vectorsDir: join(options.dataDir, 'vectors'),
       logger: logger.child({ component: 'library' }),
+      onClose: (_name, close) => closers.push(close),
     });
-    await library.init();
 
     const store = new ConversationStore(tutorDb(db.kysely));
     const llm = createLlm({

@@ -21,3 +21,4 @@ export * from './transcripts/transcriptGrpcService.js';
 export * from './grpc/CourseAccess.js';
 export * from './grpc/TranscriptOwners.js';
 export * from './grpc/materialGrpcService.js';
+export * from './materials/openMaterialLibrary.js';

@@ -12,16 +12,13 @@ import {
   startServiceRuntime,
   withCallerIdentity,
 } from '@lm/kit';
-import { SentenceEmbedder } from '@lm/models';
 import { MaterialServiceService } from '@lm/proto/library/v1/library';
 import { TranscriptServiceService } from '@lm/proto/transcript/v1/transcript';
 import { createBus } from '@lm/streams';
 import { libraryConfigSchema } from './config.js';
 import { MATERIAL_SERVICE_END_USER, materialGrpcService } from './grpc/materialGrpcService.js';
 import { TranscriptOwners } from './grpc/TranscriptOwners.js';
-import { MaterialLibrary } from './materials/MaterialLibrary.js';
-import { libraryDb } from './materials/tables.js';
-import { createVectorStore } from './search/createVectorStore.js';
+import { openMaterialLibrary } from './materials/openMaterialLibrary.js';
 import {
   TRANSCRIPT_SERVICE_END_USER,
   transcriptGrpcService,
@@ -49,19 +46,17 @@ const persister = new TranscriptPersister(bus, store, logger);
 await persister.start();
 shutdown.add('persister', () => persister.close());
 
-const vectors = await createVectorStore({
-  qdrantUrl: config.QDRANT_URL,
-  qdrantApiKey: config.QDRANT_API_KEY,
-  qdrantCollection: config.QDRANT_COLLECTION,
-  pglite: db.pglite,
-  // With PostgreSQL and no Qdrant, vectors stay in a PGlite folder of this process.
-  dataDir: join(config.LM_DATA_DIR, 'vectors'),
+const { library, vectors } = await openMaterialLibrary({
+  db,
+  qdrant: {
+    url: config.QDRANT_URL,
+    apiKey: config.QDRANT_API_KEY,
+    collection: config.QDRANT_COLLECTION,
+  },
+  vectorsDir: join(config.LM_DATA_DIR, 'vectors'),
+  logger,
+  onClose: (name, close) => shutdown.add(name, close),
 });
-shutdown.add('vectors', () => vectors.close());
-const embedder = await SentenceEmbedder.load();
-shutdown.add('embedder', () => embedder.close());
-const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
-await library.init();
 
 const access = new AccessPolicy(db);
 const owners = new TranscriptOwners(db.kysely);

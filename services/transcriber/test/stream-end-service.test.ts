@@ -4,13 +4,14 @@ import { createLogger } from '@lm/kit';
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import { MemoryBus, audioTopic, transcriptsTopic } from '@lm/streams';
 import type { TimedWord } from '../src/LocalAgreement.js';
-import type { Recognizer, SpeechDetector } from '../src/ports.js';
+import type { Recognizer } from '../src/ports.js';
 import {
   MemoryCheckpointStore,
   type CheckpointStore,
   type StreamCheckpoint,
 } from '../src/SessionCheckpoints.js';
 import { TranscriberService } from '../src/TranscriberService.js';
+import { LoudnessDetector, pcm } from './support/fakes.js';
 
 // Every stream ends with exactly one stream-ended marker, after all of its finals, whatever the
 // timing of decodes, checkpoint writes and the end of the audio. Stand-ins for the models with
@@ -26,16 +27,6 @@ function random(seed: number): () => number {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Loud frames are speech. */
-class LoudnessDetector implements SpeechDetector {
-  readonly frameSize = 512;
-  probability(frame: Float32Array): Promise<number> {
-    let sum = 0;
-    for (const s of frame) sum += s * s;
-    return Promise.resolve(Math.sqrt(sum / frame.length) > 0.05 ? 0.9 : 0.05);
-  }
-}
 
 /** One word per 250 ms of decoded audio, after a random delay. */
 class SlowRecognizer implements Recognizer {
@@ -64,14 +55,6 @@ class SlowCheckpoints implements CheckpointStore {
     await sleep(this.next() * 30);
     return this.inner.save(checkpoint);
   }
-}
-
-function pcm(ms: number, loud: boolean): Buffer {
-  const samples = new Int16Array((ms * 16_000) / 1000);
-  if (loud)
-    for (let i = 0; i < samples.length; i++)
-      samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16_000));
-  return Buffer.from(samples.buffer);
 }
 
 const closing: (() => Promise<void>)[] = [];

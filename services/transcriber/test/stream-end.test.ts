@@ -2,16 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '@lm/kit';
 import { DecodeScheduler } from '../src/DecodeScheduler.js';
 import type { TimedWord } from '../src/LocalAgreement.js';
-import type { Recognizer, SpeechDetector } from '../src/ports.js';
+import type { Recognizer } from '../src/ports.js';
 import { StreamTranscriber } from '../src/StreamTranscriber.js';
-
-/** Loud frames are speech (a stand-in for the VAD in state-machine tests). */
-class LoudnessDetector implements SpeechDetector {
-  readonly frameSize = 512;
-  probability(frame: Float32Array): Promise<number> {
-    return Promise.resolve(Math.abs(frame[0] ?? 0) > 0.05 ? 0.9 : 0.05);
-  }
-}
+import { LoudnessDetector } from './support/fakes.js';
 
 /** Answers after a random delay with a word per 300 ms of audio. */
 class SlowRecognizer implements Recognizer {

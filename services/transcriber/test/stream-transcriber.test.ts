@@ -3,18 +3,9 @@ import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/tra
 import { createLogger } from '@lm/kit';
 import { DecodeScheduler } from '../src/DecodeScheduler.js';
 import type { TimedWord } from '../src/LocalAgreement.js';
-import type { Recognizer, SpeechDetector } from '../src/ports.js';
+import type { Recognizer } from '../src/ports.js';
 import { DEFAULT_STREAM_POLICY, StreamTranscriber } from '../src/StreamTranscriber.js';
-
-/** Deterministic stand-in for the VAD in these state-machine tests: loud frames are speech. */
-class LoudnessDetector implements SpeechDetector {
-  readonly frameSize = 512;
-  probability(frame: Float32Array): Promise<number> {
-    let sum = 0;
-    for (const s of frame) sum += s * s;
-    return Promise.resolve(Math.sqrt(sum / frame.length) > 0.05 ? 0.9 : 0.05);
-  }
-}
+import { LoudnessDetector } from './support/fakes.js';
 
 /** Recognises a fixed script: every word whose time lies inside the decoded audio. */
 class ScriptRecognizer implements Recognizer {

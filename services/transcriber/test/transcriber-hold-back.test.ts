@@ -4,23 +4,14 @@ import { createLogger } from '@lm/kit';
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import { MemoryBus, audioTopic, partitionForKey, transcriptsTopic } from '@lm/streams';
 import type { TimedWord } from '../src/LocalAgreement.js';
-import type { Recognizer, SpeechDetector } from '../src/ports.js';
+import type { Recognizer } from '../src/ports.js';
 import { MemoryCheckpointStore } from '../src/SessionCheckpoints.js';
 import { TranscriberService } from '../src/TranscriberService.js';
+import { LoudnessDetector, pcm } from './support/fakes.js';
 
 // The transcriber's side of commit hold-back, on the in-memory bus with stand-ins for the models
 // (the real ones run in crash-resume.int.test.ts): while an utterance is unfinished the group's
 // committed offset stays before its audio, and moves on once its finals are saved.
-
-/** Loud frames are speech. */
-class LoudnessDetector implements SpeechDetector {
-  readonly frameSize = 512;
-  probability(frame: Float32Array): Promise<number> {
-    let sum = 0;
-    for (const s of frame) sum += s * s;
-    return Promise.resolve(Math.sqrt(sum / frame.length) > 0.05 ? 0.9 : 0.05);
-  }
-}
 
 /** One word per 250 ms of decoded audio: successive decodes of a growing buffer agree. */
 class MetronomeRecognizer implements Recognizer {
@@ -32,16 +23,6 @@ class MetronomeRecognizer implements Recognizer {
     }
     return Promise.resolve(words);
   }
-}
-
-function pcm(ms: number, loud: boolean): Buffer {
-  const samples = new Int16Array((ms * 16_000) / 1000);
-  if (loud) {
-    for (let i = 0; i < samples.length; i++) {
-      samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16_000));
-    }
-  }
-  return Buffer.from(samples.buffer);
 }
 
 const waitUntil = async (what: string, check: () => boolean, timeoutMs = 5_000) => {

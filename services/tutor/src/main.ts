@@ -13,7 +13,7 @@ import {
   startServiceRuntime,
   withCallerIdentity,
 } from '@lm/kit';
-import { MaterialLibrary, createVectorStore, libraryDb } from '@lm/library';
+import { openMaterialLibrary } from '@lm/library';
 import { SentenceEmbedder, SileroStream, SileroVad } from '@lm/models';
 import { TutorServiceService } from '@lm/proto/tutor/v1/tutor';
 import { createBus } from '@lm/streams';
@@ -61,20 +61,19 @@ if (config.LIBRARY_GRPC_ADDRESS && auth.tokens) {
   retriever = library;
   retrieval = `library service (${config.LIBRARY_GRPC_ADDRESS})`;
 } else {
-  const vectors = await createVectorStore({
-    qdrantUrl: config.QDRANT_URL,
-    qdrantApiKey: config.QDRANT_API_KEY,
-    qdrantCollection: config.QDRANT_COLLECTION,
-    pglite: db.pglite,
-    // With PostgreSQL and no Qdrant, vectors stay in a PGlite folder of this process.
-    dataDir: join(config.LM_DATA_DIR, 'vectors'),
+  const opened = await openMaterialLibrary({
+    db,
+    qdrant: {
+      url: config.QDRANT_URL,
+      apiKey: config.QDRANT_API_KEY,
+      collection: config.QDRANT_COLLECTION,
+    },
+    vectorsDir: join(config.LM_DATA_DIR, 'vectors'),
+    logger,
+    onClose: (name, close) => shutdown.add(name, close),
   });
-  shutdown.add('vectors', () => vectors.close());
-  const loaded = await SentenceEmbedder.load();
-  shutdown.add('embedder', () => loaded.close());
-  embedder = loaded;
-  const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
-  await library.init();
+  embedder = opened.embedder;
+  const { library, vectors } = opened;
   retriever = library;
   retrieval = `own library (${vectors.kind})`;
 }
