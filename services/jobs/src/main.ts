@@ -12,7 +12,7 @@ import { jobsServiceConfigSchema, lectureAudioDir, recordingsDir } from './confi
 import { LectureRecorder } from './LectureRecorder.js';
 import { RecordingJobs } from './RecordingJobs.js';
 import { RecordingStorage } from './RecordingStorage.js';
-import { RecordingTranscriber } from './RecordingTranscriber.js';
+import { BATCH_WHISPER_OPTIONS, RecordingTranscriber } from './RecordingTranscriber.js';
 
 const config = loadConfig(jobsServiceConfigSchema);
 const runtime = await startServiceRuntime({
@@ -36,7 +36,7 @@ await bus.ensureTopics([jobsTopic, audioTopic]);
 
 const storageDir = recordingsDir(config);
 mkdirSync(storageDir, { recursive: true });
-const whisper = await WhisperRecognizer.load(config.LM_WHISPER_MODEL);
+const whisper = await WhisperRecognizer.load(config.LM_WHISPER_MODEL, BATCH_WHISPER_OPTIONS);
 shutdown.add('whisper', () => whisper.close());
 const vad = await SileroVad.load();
 shutdown.add('vad', () => vad.close());

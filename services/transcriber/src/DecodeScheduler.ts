@@ -1,16 +1,19 @@
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import type { Logger } from '@lm/kit';
 import type { Recognizer } from './ports.js';
-import type { StreamTranscriber } from './StreamTranscriber.js';
+import type { DecodeNeed, StreamTranscriber } from './StreamTranscriber.js';
 
 export interface DecodeChoice {
   stream: StreamTranscriber;
-  kind: 'partial' | 'final';
+  need: DecodeNeed;
 }
 
+const RANK: Record<DecodeNeed, number> = { final: 2, closing: 1, partial: 0 };
+
 /**
- * Which stream decodes next: finals before partials (a final ends an utterance and frees its
- * buffer), then the stream that has waited longest since its last decode.
+ * Which stream decodes next: finals first (a final ends an utterance and frees its buffer), then
+ * closing partials (a pause: that decode will likely be the utterance's final), then partials;
+ * among equals, the stream that has waited longest since its last decode.
  */
 export function pickNextDecode(
   streams: Iterable<StreamTranscriber>,
@@ -18,14 +21,14 @@ export function pickNextDecode(
 ): DecodeChoice | undefined {
   let best: DecodeChoice | undefined;
   for (const stream of streams) {
-    const kind = stream.wants(now);
-    if (!kind) continue;
+    const need = stream.wants(now);
+    if (!need) continue;
     if (
       !best ||
-      (kind === 'final' && best.kind === 'partial') ||
-      (kind === best.kind && stream.lastServedAt < best.stream.lastServedAt)
+      RANK[need] > RANK[best.need] ||
+      (need === best.need && stream.lastServedAt < best.stream.lastServedAt)
     ) {
-      best = { stream, kind };
+      best = { stream, need };
     }
   }
   return best;
@@ -39,10 +42,14 @@ export interface DecodeObservation {
   /** Age of the newest audio in the decode when it finished (capture to result). */
   lagMs: number;
   failed: boolean;
+  /** Nothing was decoded: a final served by its utterance's closing partial, or a turn's end mark. */
+  skipped: boolean;
 }
 
 export interface DecodeStats {
   decodes: { partial: number; final: number };
+  /** Finals served by their utterance's closing partial decode (counted in `decodes.final`). */
+  finalsFromPartials: number;
   failures: number;
   /** Sum of decode wall time (ms), for the real-time factor. */
   decodeMs: number;
@@ -63,6 +70,7 @@ export class DecodeScheduler {
   private readonly idleWaiters: (() => void)[] = [];
   readonly stats: DecodeStats = {
     decodes: { partial: 0, final: 0 },
+    finalsFromPartials: 0,
     failures: 0,
     decodeMs: 0,
     audioMs: 0,
@@ -97,7 +105,7 @@ export class DecodeScheduler {
       const next = this.pick();
       if (!next) break;
       this.running += 1;
-      void this.decode(next.stream, next.kind).finally(() => {
+      void this.decode(next.stream, next.need).finally(() => {
         this.running -= 1;
         this.kick();
         if (this.running === 0 && !this.pick())
@@ -120,21 +128,23 @@ export class DecodeScheduler {
     return pickNextDecode(this.streams);
   }
 
-  private async decode(stream: StreamTranscriber, kind: 'partial' | 'final'): Promise<void> {
-    const job = stream.takeJob(kind);
+  private async decode(stream: StreamTranscriber, need: DecodeNeed): Promise<void> {
+    const job = stream.takeJob(need);
+    const { kind } = job;
     stream.lastServedAt = Date.now();
     const started = performance.now();
     let segments: TranscriptSegment[];
     let failed = false;
+    // A final served by its utterance's closing partial, or one that only marks the end of a
+    // turn, needs no decode.
+    const skipped = job.reuse !== undefined || job.audio.length === 0;
     try {
-      // An empty job (a final that only marks the end of a turn) needs no decode.
-      const words =
-        job.audio.length === 0
-          ? []
-          : await this.recognizer.recognize(job.audio, {
-              prompt: job.prompt,
-              provisional: job.kind === 'partial',
-            });
+      const words = skipped
+        ? []
+        : await this.recognizer.recognize(job.audio, {
+            prompt: job.prompt,
+            provisional: job.provisional,
+          });
       segments = stream.applyResult(job, words);
       this.logger.debug(
         {
@@ -176,9 +186,11 @@ export class DecodeScheduler {
         audioMs,
         lagMs: job.capturedAtMs > 0 ? Date.now() - job.capturedAtMs : 0,
         failed,
+        skipped,
       });
     }
     this.stats.decodes[kind] += 1;
+    if (job.reuse) this.stats.finalsFromPartials += 1;
     // Called even with nothing to publish: an ended stream may be finished now.
     await this.emit(stream, segments);
   }

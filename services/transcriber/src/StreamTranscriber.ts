@@ -19,8 +19,19 @@ export interface StreamPolicy {
   maxUtteranceMs: number;
   /** Audio kept before the first speech frame, so word onsets are not clipped. */
   prerollMs: number;
+  /**
+   * Utterance audio (with its pre-roll) before its first partial decode: shorter input is padded
+   * to whisper's one second, and hallucinates more.
+   */
+  minPartialAudioMs: number;
   /** New audio needed before another partial decode. */
   minDecodeStepMs: number;
+  /**
+   * A pause this long (while the utterance is still open) asks for a closing partial decode of all
+   * its speech, ahead of other streams' partials; when the pause then ends the utterance, that
+   * decode is its final, and no second decode is needed. 0 turns this off.
+   */
+  closingPauseMs: number;
   /** Partial decodes commit only words ending at least this long before the decoded audio's end. */
   commitGuardMs: number;
   /** Speech shorter than this in an utterance is treated as a click, not words. */
@@ -38,7 +49,9 @@ export const DEFAULT_STREAM_POLICY: StreamPolicy = {
   softEndAfterMs: 1500,
   maxUtteranceMs: 7000,
   prerollMs: 300,
+  minPartialAudioMs: 1000,
   minDecodeStepMs: 450,
+  closingPauseMs: 96,
   commitGuardMs: 0,
   minSpeechMs: 150,
   promptChars: 0,
@@ -50,12 +63,31 @@ const TRAILING_AUDIO_MS = 300;
 /** Where a forced cut may fall: the quietest frame in this window before the newest audio. */
 const CUT_SEARCH_MS = 2000;
 const CUT_MARGIN_MS = 200;
-/** whisper.cpp decodes nothing under a second; a shorter utterance waits for its final. */
-const MIN_PARTIAL_AUDIO_MS = 1000;
+
+/** What a stream needs decoded: a final, a closing partial (before other partials), a partial. */
+export type DecodeNeed = 'final' | 'closing' | 'partial';
+
+/** The newest partial decode of the current utterance, kept in case it can serve as its final. */
+interface PartialResult {
+  words: readonly TimedWord[];
+  bufferStartMs: number;
+  audioEndMs: number;
+  audioMs: number;
+}
 
 export interface DecodeJob {
   kind: 'partial' | 'final';
   audio: Float32Array;
+  /**
+   * A final served by the utterance's last partial decode, which saw all of its speech: these
+   * are that decode's words (timed from `bufferStartMs`), and nothing is decoded again.
+   */
+  reuse?: { words: readonly TimedWord[]; audioMs: number };
+  /**
+   * A partial decode between pauses: one quick pass is enough (draft quality). Closing partials
+   * and finals are decoded at full quality, since a closing partial may become the final.
+   */
+  provisional: boolean;
   bufferStartMs: number;
   audioEndMs: number;
   /** A final that also ends the speaker's turn. */
@@ -69,6 +101,8 @@ export interface DecodeJob {
 interface PendingFinal {
   cutMs: number;
   endOfTurn: boolean;
+  /** End of the utterance's last speech frame (Infinity: its partials cannot stand in for it). */
+  speechEndMs: number;
 }
 
 /**
@@ -107,6 +141,7 @@ export class StreamTranscriber {
   /** Stream time at the end of the latest speech frame. */
   private lastSpeechMs = 0;
   private retryAt = 0;
+  private lastPartial: PartialResult | undefined;
   /** Set while a job taken from this stream is being decoded. */
   busy = false;
   /** When this stream last got a decode, for fair scheduling. */
@@ -173,35 +208,52 @@ export class StreamTranscriber {
   end(): void {
     this.ended = true;
     if (this.inSpeech) this.endUtterance(true);
-    else if (this.turnOpen) this.requestFinal(this.utteranceStartMs, true);
+    else if (this.turnOpen) this.requestFinal(this.utteranceStartMs, true, -Infinity);
     this.inSpeech = false;
   }
 
   /** What decode this stream needs now, if any. */
-  wants(now = Date.now()): 'final' | 'partial' | undefined {
+  wants(now = Date.now()): DecodeNeed | undefined {
     if (this.busy || now < this.retryAt) return undefined;
     if (this.pendingFinal) return 'final';
     if (
-      this.inSpeech &&
-      this.speechMs >= this.options.minSpeechMs &&
-      this.buffer.endMs - this.utteranceStartMs >= MIN_PARTIAL_AUDIO_MS &&
-      this.buffer.endMs - this.lastDecodedEndMs >= this.options.minDecodeStepMs
-    ) {
-      return 'partial';
-    }
+      !this.inSpeech ||
+      this.speechMs < this.options.minSpeechMs ||
+      this.buffer.endMs - this.utteranceStartMs < this.options.minPartialAudioMs
+    )
+      return undefined;
+    const { closingPauseMs } = this.options;
+    if (
+      closingPauseMs > 0 &&
+      this.silenceRunMs >= closingPauseMs &&
+      this.lastDecodedEndMs < this.lastSpeechMs + closingPauseMs
+    )
+      return 'closing';
+    if (this.buffer.endMs - this.lastDecodedEndMs >= this.options.minDecodeStepMs) return 'partial';
     return undefined;
   }
 
-  takeJob(kind: 'partial' | 'final'): DecodeJob {
+  takeJob(need: DecodeNeed): DecodeJob {
+    const kind = need === 'final' ? 'final' : 'partial';
     this.busy = true;
     const pending = kind === 'final' ? this.pendingFinal : undefined;
     if (kind === 'final') this.pendingFinal = undefined;
     else this.lastDecodedEndMs = this.buffer.endMs;
     const endMs = pending ? Math.min(pending.cutMs, this.buffer.endMs) : this.buffer.endMs;
+    const covering = pending ? this.coveringPartial(pending) : undefined;
     return {
       kind,
-      audio: this.buffer.toArray().subarray(0, this.samplesUntil(endMs)),
-      bufferStartMs: this.buffer.startMs,
+      provisional: need === 'partial',
+      ...(covering
+        ? {
+            audio: new Float32Array(0),
+            reuse: { words: covering.words, audioMs: covering.audioMs },
+            bufferStartMs: covering.bufferStartMs,
+          }
+        : {
+            audio: this.buffer.toArray().subarray(0, this.samplesUntil(endMs)),
+            bufferStartMs: this.buffer.startMs,
+          }),
       audioEndMs: endMs,
       endOfTurn: pending?.endOfTurn ?? false,
       prompt:
@@ -216,10 +268,11 @@ export class StreamTranscriber {
    */
   releaseJob(job: DecodeJob, now = Date.now()): { gaveUp: boolean; retryInMs: number } {
     this.busy = false;
+    this.lastPartial = undefined;
     this.failedDecodes += 1;
     this.retryAt = now + 250 * 2 ** this.failedDecodes;
     if (job.kind === 'final' && this.failedDecodes < 3) {
-      this.requestFinal(job.audioEndMs, job.endOfTurn);
+      this.requestFinal(job.audioEndMs, job.endOfTurn, Infinity);
       return { gaveUp: false, retryInMs: this.retryAt - now };
     }
     if (job.kind === 'final') {
@@ -232,10 +285,22 @@ export class StreamTranscriber {
   }
 
   /** Applies a decode result; returns the segments to publish (finals first, then a partial). */
-  applyResult(job: DecodeJob, words: readonly TimedWord[], now = Date.now()): TranscriptSegment[] {
+  applyResult(
+    job: DecodeJob,
+    decoded: readonly TimedWord[],
+    now = Date.now(),
+  ): TranscriptSegment[] {
+    const words = job.reuse?.words ?? decoded;
+    if (job.kind === 'partial')
+      this.lastPartial = {
+        words,
+        bufferStartMs: job.bufferStartMs,
+        audioEndMs: job.audioEndMs,
+        audioMs: (job.audio.length * 1000) / PcmBuffer.SAMPLE_RATE,
+      };
     this.busy = false;
     this.failedDecodes = 0;
-    const audioMs = (job.audio.length * 1000) / PcmBuffer.SAMPLE_RATE;
+    const audioMs = job.reuse?.audioMs ?? (job.audio.length * 1000) / PcmBuffer.SAMPLE_RATE;
     const timed = monotonicTimes(
       dropRepetitions(withinAudio(words, audioMs)).map((w) => ({
         ...w,
@@ -259,6 +324,7 @@ export class StreamTranscriber {
       // The utterance is done; the audio after its cut belongs to the next one.
       this.remember(this.policy.committedWords);
       this.policy.reset();
+      this.lastPartial = undefined;
       this.dropBefore(job.audioEndMs);
       this.dropLeadingSilence();
     } else {
@@ -368,7 +434,7 @@ export class StreamTranscriber {
       if (this.turnOpen && this.buffer.endMs - this.lastSpeechMs >= options.endSilenceMs) {
         // The pause after a short-pause utterance grew into the end of the turn.
         this.turnOpen = false;
-        this.requestFinal(this.pendingFinal?.cutMs ?? this.utteranceStartMs, true);
+        this.requestFinal(this.pendingFinal?.cutMs ?? this.utteranceStartMs, true, -Infinity);
       }
       // Between utterances only a pre-roll is kept — unless the last utterance still waits
       // for (or is in) its final decode, which needs its audio.
@@ -388,12 +454,12 @@ export class StreamTranscriber {
     if (this.speechMs < this.options.minSpeechMs) {
       // A click, not words: forget it (unless an earlier utterance's final still needs the audio).
       if (!this.pendingFinal && !this.busy) this.keepPreroll();
-      if (endOfTurn && this.turnOpen) this.requestFinal(this.utteranceStartMs, true);
+      if (endOfTurn && this.turnOpen) this.requestFinal(this.utteranceStartMs, true, -Infinity);
       this.turnOpen = this.turnOpen && !endOfTurn;
       return;
     }
     const cutMs = Math.min(this.buffer.endMs, this.lastSpeechMs + TRAILING_AUDIO_MS);
-    this.requestFinal(cutMs, endOfTurn);
+    this.requestFinal(cutMs, endOfTurn, this.lastSpeechMs);
     this.turnOpen = !endOfTurn;
     this.speechMs = 0;
     this.utteranceStartMs = cutMs;
@@ -408,19 +474,36 @@ export class StreamTranscriber {
       if (!cut || frame.p <= cut.p) cut = frame;
     }
     const cutMs = cut?.endMs ?? end - CUT_MARGIN_MS;
-    this.requestFinal(cutMs, false);
+    // The utterance's partials saw audio past the cut: the final must be decoded.
+    this.requestFinal(cutMs, false, Infinity);
+    this.lastPartial = undefined;
     this.utteranceStartMs = cutMs;
     this.lastDecodedEndMs = cutMs;
     this.speechMs = this.lastSpeechMs - cutMs;
   }
 
-  /** Asks for a final of the audio up to `cutMs` (merged with one that is still waiting). */
-  private requestFinal(cutMs: number, endOfTurn: boolean): void {
+  /**
+   * Asks for a final of the audio up to `cutMs` (merged with one that is still waiting), whose
+   * speech ends at `speechEndMs`; an end-of-turn mark alone brings no speech (-Infinity).
+   */
+  private requestFinal(cutMs: number, endOfTurn: boolean, speechEndMs: number): void {
     const waiting = this.pendingFinal;
     this.pendingFinal = {
       cutMs: Math.max(cutMs, waiting?.cutMs ?? 0),
       endOfTurn: endOfTurn || (waiting?.endOfTurn ?? false),
+      speechEndMs: Math.max(speechEndMs, waiting?.speechEndMs ?? -Infinity),
     };
+  }
+
+  /**
+   * The utterance's newest partial decode, if it saw all of the utterance's speech and a pause
+   * after it (a closing decode): then it is as good as a final decode of the same audio.
+   */
+  private coveringPartial(pending: PendingFinal): PartialResult | undefined {
+    const partial = this.lastPartial;
+    const { closingPauseMs } = this.options;
+    if (!partial || closingPauseMs <= 0 || !Number.isFinite(pending.speechEndMs)) return undefined;
+    return partial.audioEndMs >= pending.speechEndMs + closingPauseMs ? partial : undefined;
   }
 
   /** After a final: silence before the next speech (less a pre-roll) is not decoded. */

@@ -48,8 +48,10 @@ export class TranscriberMetrics {
       this.failures.inc();
       return;
     }
-    this.decodeSeconds.observe({ kind: decode.kind }, decode.decodeMs / 1000);
-    this.audioSeconds.inc({ kind: decode.kind }, decode.audioMs / 1000);
+    if (!decode.skipped) {
+      this.decodeSeconds.observe({ kind: decode.kind }, decode.decodeMs / 1000);
+      this.audioSeconds.inc({ kind: decode.kind }, decode.audioMs / 1000);
+    }
     if (decode.lagMs > 0) this.lagSeconds.observe({ kind: decode.kind }, decode.lagMs / 1000);
   };
 

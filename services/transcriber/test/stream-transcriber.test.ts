@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import { createLogger } from '@lm/kit';
-import { DecodeScheduler } from '../src/DecodeScheduler.js';
+import { DecodeScheduler, pickNextDecode } from '../src/DecodeScheduler.js';
 import type { TimedWord } from '../src/LocalAgreement.js';
 import type { Recognizer } from '../src/ports.js';
-import { DEFAULT_STREAM_POLICY, StreamTranscriber } from '../src/StreamTranscriber.js';
+import {
+  DEFAULT_STREAM_POLICY,
+  StreamTranscriber,
+  type DecodeJob,
+  type DecodeNeed,
+} from '../src/StreamTranscriber.js';
 import { LoudnessDetector } from './support/fakes.js';
 
 /** Recognises a fixed script: every word whose time lies inside the decoded audio. */
@@ -52,10 +57,12 @@ async function run(audio: { ms: number; loud: boolean }[], policy = DEFAULT_STRE
     () => stream,
     () => lastJobStart,
   );
+  const jobs: DecodeJob[] = [];
   const originalTake = stream.takeJob.bind(stream);
-  stream.takeJob = (kind) => {
-    const job = originalTake(kind);
+  stream.takeJob = (need) => {
+    const job = originalTake(need);
     lastJobStart = job.bufferStartMs;
+    jobs.push(job);
     return job;
   };
   const scheduler = new DecodeScheduler(
@@ -79,7 +86,7 @@ async function run(audio: { ms: number; loud: boolean }[], policy = DEFAULT_STRE
   stream.end();
   scheduler.kick();
   await scheduler.idle();
-  return { segments, recognizer, stream };
+  return { segments, recognizer, stream, jobs };
 }
 
 describe('StreamTranscriber with DecodeScheduler', () => {
@@ -139,5 +146,83 @@ describe('StreamTranscriber with DecodeScheduler', () => {
     expect(finals.filter((f) => f.text).length).toBeGreaterThan(0);
     // Every decode had speech in it: none was of the pause alone.
     expect(recognizer.calls.filter((ms) => ms < 1000)).toEqual([]);
+  });
+
+  it('serves the final from the closing partial decoded in the pause: no second decode', async () => {
+    const { segments, recognizer, jobs } = await run([
+      { ms: 2400, loud: true },
+      { ms: 1000, loud: false },
+    ]);
+    const finalJobs = jobs.filter((j) => j.kind === 'final');
+    const reused = finalJobs.filter((j) => j.reuse);
+    expect(reused).toHaveLength(1);
+    expect(reused[0]?.audio.length).toBe(0);
+    // The closing partial saw the speech and the start of the pause, and was the last decode.
+    const closing = jobs.filter((j) => j.kind === 'partial' && !j.provisional);
+    expect(closing).toHaveLength(1);
+    expect(closing[0]?.audioEndMs).toBeGreaterThanOrEqual(
+      2400 + DEFAULT_STREAM_POLICY.closingPauseMs,
+    );
+    expect(recognizer.calls).toHaveLength(jobs.filter((j) => j.audio.length > 0).length);
+    expect(jobs.at(-1)?.kind).toBe('final');
+    const finals = segments.filter((s) => s.kind === SegmentKind.SEGMENT_KIND_FINAL);
+    expect(
+      finals
+        .map((f) => f.text)
+        .filter(Boolean)
+        .join(' '),
+    ).toBe('the cell membrane controls what enters the cell');
+  });
+
+  it('decodes the final when closing partials are off', async () => {
+    const { segments, jobs } = await run(
+      [
+        { ms: 2400, loud: true },
+        { ms: 1000, loud: false },
+      ],
+      { ...DEFAULT_STREAM_POLICY, closingPauseMs: 0 },
+    );
+    expect(jobs.some((j) => j.reuse || (j.kind === 'partial' && !j.provisional))).toBe(false);
+    expect(jobs.filter((j) => j.kind === 'final' && j.audio.length > 0)).toHaveLength(1);
+    expect(
+      segments
+        .filter((s) => s.kind === SegmentKind.SEGMENT_KIND_FINAL)
+        .map((f) => f.text)
+        .filter(Boolean)
+        .join(' '),
+    ).toBe('the cell membrane controls what enters the cell');
+  });
+
+  it('decodes a final cut inside unbroken speech: its partials saw audio past the cut', async () => {
+    const { jobs } = await run(
+      [
+        { ms: 2400, loud: true },
+        { ms: 1000, loud: false },
+      ],
+      { ...DEFAULT_STREAM_POLICY, maxUtteranceMs: 1500 },
+    );
+    const finals = jobs.filter((j) => j.kind === 'final');
+    expect(finals.length).toBeGreaterThanOrEqual(2);
+    // The first final ends at a forced cut, so it was decoded.
+    expect(finals[0]?.reuse).toBeUndefined();
+    expect(finals[0]?.audio.length).toBeGreaterThan(0);
+  });
+});
+
+describe('pickNextDecode', () => {
+  const stream = (need: DecodeNeed | undefined, lastServedAt: number) =>
+    ({ wants: () => need, lastServedAt }) as unknown as StreamTranscriber;
+
+  it('serves finals, then closing partials, then partials; the longest-waiting first', () => {
+    const partial = stream('partial', 0);
+    const closing = stream('closing', 50);
+    const final = stream('final', 100);
+    expect(pickNextDecode([partial, closing, final])?.stream).toBe(final);
+    expect(pickNextDecode([partial, closing])?.need).toBe('closing');
+    const waitedLonger = stream('partial', -10);
+    expect(pickNextDecode([partial, waitedLonger, stream(undefined, -50)])?.stream).toBe(
+      waitedLonger,
+    );
+    expect(pickNextDecode([stream(undefined, 0)])).toBeUndefined();
   });
 });

@@ -9,9 +9,39 @@ describe('TranscriberMetrics', () => {
   it('exports decode time, lag, audio decoded, failures and live streams', async () => {
     const registry = createMetricsRegistry('transcriber-test');
     const metrics = new TranscriberMetrics(registry);
-    metrics.observe({ kind: 'partial', decodeMs: 300, audioMs: 1500, lagMs: 700, failed: false });
-    metrics.observe({ kind: 'final', decodeMs: 400, audioMs: 2500, lagMs: 1200, failed: false });
-    metrics.observe({ kind: 'final', decodeMs: 50, audioMs: 2500, lagMs: 0, failed: true });
+    metrics.observe({
+      kind: 'partial',
+      decodeMs: 300,
+      audioMs: 1500,
+      lagMs: 700,
+      failed: false,
+      skipped: false,
+    });
+    metrics.observe({
+      kind: 'final',
+      decodeMs: 400,
+      audioMs: 2500,
+      lagMs: 1200,
+      failed: false,
+      skipped: false,
+    });
+    metrics.observe({
+      kind: 'final',
+      decodeMs: 50,
+      audioMs: 2500,
+      lagMs: 0,
+      failed: true,
+      skipped: false,
+    });
+    // A final served by its closing partial: a lag, but no decode time and no audio decoded.
+    metrics.observe({
+      kind: 'final',
+      decodeMs: 1,
+      audioMs: 0,
+      lagMs: 800,
+      failed: false,
+      skipped: true,
+    });
     const service = new TranscriberService({
       bus: new MemoryBus(),
       recognizer: { recognize: () => Promise.resolve([]) },
@@ -23,8 +53,9 @@ describe('TranscriberMetrics', () => {
 
     const text = await registry.metrics();
     expect(text).toMatch(/lm_transcriber_decode_seconds_count\{[^}]*kind="partial"[^}]*\} 1/);
+    expect(text).toMatch(/lm_transcriber_decode_seconds_count\{[^}]*kind="final"[^}]*\} 1\b/);
     expect(text).toMatch(/lm_transcriber_decode_seconds_sum\{[^}]*kind="final"[^}]*\} 0\.4\b/);
-    expect(text).toMatch(/lm_transcriber_lag_seconds_sum\{[^}]*kind="final"[^}]*\} 1\.2\b/);
+    expect(text).toMatch(/lm_transcriber_lag_seconds_sum\{[^}]*kind="final"[^}]*\} 2\b/);
     expect(text).toMatch(
       /lm_transcriber_decoded_audio_seconds_total\{[^}]*kind="final"[^}]*\} 2\.5\b/,
     );

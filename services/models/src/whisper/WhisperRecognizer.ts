@@ -22,7 +22,15 @@ export interface WhisperRecognizerOptions extends ResolveOptions {
    * 30 s. For short chunks this is 3–8× faster; the full window stays for audio over 20 s.
    */
   trimAudioContext?: boolean;
-  /** Beam search width; 1 = greedy (fastest). */
+  /**
+   * Encoder positions (20 ms each) of silence the trimmed window keeps after the audio; whisper
+   * wants some room after the speech to end its segment. The window is rounded up to 32.
+   */
+  contextMargin?: number;
+  /**
+   * Beam search width; 1 = greedy. Greedy is about 1.6× cheaper per decode and costs about two
+   * points of word error rate on the caption benchmark: live streams use it, batch jobs use 5.
+   */
   beamSize?: number;
 }
 
@@ -113,9 +121,10 @@ export class WhisperRecognizer {
       language: options.language ?? 'en',
       n_threads: this.options.threads ?? 2,
       format: 'detail',
+      // smart-whisper starts from beam-search defaults (5 beams): greedy must be asked for.
       ...((this.options.beamSize ?? 1) > 1
         ? { strategy: 1, beam_size: this.options.beamSize }
-        : {}),
+        : { strategy: 0 }),
       token_timestamps: true,
       suppress_non_speech_tokens: true,
       no_context: true,
@@ -124,7 +133,14 @@ export class WhisperRecognizer {
       // speech stays far below this many tokens per second of audio.
       max_tokens: Math.min(MAX_TOKENS, Math.ceil((pcm.length / SAMPLE_RATE) * 7) + 10),
       ...(options.noFallback ? { temperature_inc: 0 } : {}),
-      ...(trim ? { audio_ctx: Math.min(1500, Math.ceil((frames + 100) / 64) * 64) } : {}),
+      ...(trim
+        ? {
+            audio_ctx: Math.min(
+              1500,
+              Math.ceil((frames + (this.options.contextMargin ?? 32)) / 32) * 32,
+            ),
+          }
+        : {}),
     });
     const results = await task.result;
     const segments: RecognizedSegment[] = [];
