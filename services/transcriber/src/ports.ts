@@ -17,6 +17,11 @@ export interface Recognizer {
       signal?: AbortSignal;
       /** A partial decode: one greedy pass, no retries (its result is provisional anyway). */
       provisional?: boolean;
+      /**
+       * Worth a slower, better decode (a beam search): a final or closing decode while the model
+       * serves a single stream.
+       */
+      thorough?: boolean;
     },
   ): Promise<TimedWord[]>;
 }

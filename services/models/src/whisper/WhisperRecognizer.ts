@@ -115,6 +115,7 @@ export class WhisperRecognizer {
       padded.set(pcm);
       pcm = padded;
     }
+    const beamSize = options.beamSize ?? this.options.beamSize ?? 1;
     const frames = Math.ceil(pcm.length / 320); // encoder positions: 50 per second
     const trim = (this.options.trimAudioContext ?? true) && frames < 1000;
     const task = await this.binding.TranscribeTask.run(this.model, pcm, {
@@ -122,9 +123,7 @@ export class WhisperRecognizer {
       n_threads: this.options.threads ?? 2,
       format: 'detail',
       // smart-whisper starts from beam-search defaults (5 beams): greedy must be asked for.
-      ...((this.options.beamSize ?? 1) > 1
-        ? { strategy: 1, beam_size: this.options.beamSize }
-        : { strategy: 0 }),
+      ...(beamSize > 1 ? { strategy: 1, beam_size: beamSize } : { strategy: 0 }),
       token_timestamps: true,
       suppress_non_speech_tokens: true,
       no_context: true,

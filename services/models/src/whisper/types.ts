@@ -27,6 +27,8 @@ export interface RecognizeOptions {
    * times when a hypothesis looks repetitive). For live partials: bounded time beats the retry.
    */
   noFallback?: boolean;
+  /** Beam width for this call (the recogniser's `beamSize` otherwise). */
+  beamSize?: number;
 }
 
 /** One decoded token with its timing, as the bindings report it. */
