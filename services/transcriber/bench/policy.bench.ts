@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import { lectureRecording, normaliseWords, wordErrorRate } from '@lm/audio/testing';
 import { SileroStream, SileroVad, WhisperRecognizer } from '@lm/models';
 import { SegmentKind } from '@lm/proto/transcript/v1/transcript';
-import { pickNextDecode } from '../src/DecodeScheduler.js';
+import { pickNextDecode, recognizeRequest } from '../src/DecodeScheduler.js';
 import { WhisperWordRecognizer } from '../src/modelAdapters.js';
 import { int16ToFloat32 } from '../src/PcmBuffer.js';
 import {
@@ -139,16 +139,9 @@ async function simulate(level: number) {
         const cpu = process.cpuUsage();
         const wall = performance.now();
         const decoder = job.kind === 'partial' ? partialRecognizer : recognizer;
-        // As in DecodeScheduler: a final served by its closing partial decodes nothing.
-        const skipped = job.reuse !== undefined || job.audio.length === 0;
-        const words = skipped
-          ? []
-          : await decoder.recognize(job.audio, {
-              prompt: job.prompt,
-              provisional: job.provisional,
-              // As in DecodeScheduler: a final of the only stream gets a beam search.
-              thorough: !job.provisional && streams.length === 1,
-            });
+        const request = recognizeRequest(job, streams.length);
+        const skipped = request === undefined;
+        const words = request ? await decoder.recognize(job.audio, request) : [];
         if (job.reuse) reusedFinals += 1;
         const used = process.cpuUsage(cpu);
         const cost = skipped

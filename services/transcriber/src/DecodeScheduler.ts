@@ -1,11 +1,30 @@
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import type { Logger } from '@lm/kit';
-import type { Recognizer } from './ports.js';
-import type { DecodeNeed, StreamTranscriber } from './StreamTranscriber.js';
+import type { RecognizeRequest, Recognizer } from './ports.js';
+import type { DecodeJob, DecodeNeed, StreamTranscriber } from './StreamTranscriber.js';
 
 export interface DecodeChoice {
   stream: StreamTranscriber;
   need: DecodeNeed;
+}
+
+/**
+ * What a job asks of the recogniser: nothing (undefined) for a final served by its utterance's
+ * closing partial or one that only marks the end of a turn; otherwise the decode's options.
+ * With the model to one stream (a lecture, a student's question), a final is decoded more
+ * thoroughly. Not with more: a beam decode takes about 1.6× as long, and at four streams doing it
+ * whenever no other stream was waiting raised the partial p95 from 2.2 s to 3.7 s.
+ */
+export function recognizeRequest(
+  job: DecodeJob,
+  liveStreams: number,
+): RecognizeRequest | undefined {
+  if (job.reuse !== undefined || job.audio.length === 0) return undefined;
+  return {
+    prompt: job.prompt,
+    provisional: job.provisional,
+    thorough: !job.provisional && liveStreams === 1,
+  };
 }
 
 const RANK: Record<DecodeNeed, number> = { final: 2, closing: 1, partial: 0 };
@@ -55,8 +74,6 @@ export interface DecodeObservation {
 
 export interface DecodeStats {
   decodes: { partial: number; final: number };
-  /** Finals served by their utterance's closing partial decode (counted in `decodes.final`). */
-  finalsFromPartials: number;
   failures: number;
   /** Sum of decode wall time (ms), for the real-time factor. */
   decodeMs: number;
@@ -77,7 +94,6 @@ export class DecodeScheduler {
   private readonly idleWaiters: (() => void)[] = [];
   readonly stats: DecodeStats = {
     decodes: { partial: 0, final: 0 },
-    finalsFromPartials: 0,
     failures: 0,
     decodeMs: 0,
     audioMs: 0,
@@ -142,21 +158,10 @@ export class DecodeScheduler {
     const started = performance.now();
     let segments: TranscriptSegment[];
     let failed = false;
-    // A final served by its utterance's closing partial, or one that only marks the end of a
-    // turn, needs no decode.
-    const skipped = job.reuse !== undefined || job.audio.length === 0;
-    // With the model to one stream (a lecture, a student's question), a final is decoded more
-    // thoroughly. Not with more: a beam decode takes about 1.6× as long, and at four streams
-    // doing it whenever no other stream was waiting raised the partial p95 from 2.2 s to 3.7 s.
-    const thorough = !job.provisional && this.streams.size === 1;
+    const request = recognizeRequest(job, this.streams.size);
+    const skipped = request === undefined;
     try {
-      const words = skipped
-        ? []
-        : await this.recognizer.recognize(job.audio, {
-            prompt: job.prompt,
-            provisional: job.provisional,
-            thorough,
-          });
+      const words = request ? await this.recognizer.recognize(job.audio, request) : [];
       segments = stream.applyResult(job, words);
       this.logger.debug(
         {
@@ -202,7 +207,6 @@ export class DecodeScheduler {
       });
     }
     this.stats.decodes[kind] += 1;
-    if (job.reuse) this.stats.finalsFromPartials += 1;
     // Called even with nothing to publish: an ended stream may be finished now.
     await this.emit(stream, segments);
   }

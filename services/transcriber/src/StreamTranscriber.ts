@@ -296,16 +296,16 @@ export class StreamTranscriber {
     now = Date.now(),
   ): TranscriptSegment[] {
     const words = job.reuse?.words ?? decoded;
+    const audioMs = job.reuse?.audioMs ?? (job.audio.length * 1000) / PcmBuffer.SAMPLE_RATE;
     if (job.kind === 'partial')
       this.lastPartial = {
         words,
         bufferStartMs: job.bufferStartMs,
         audioEndMs: job.audioEndMs,
-        audioMs: (job.audio.length * 1000) / PcmBuffer.SAMPLE_RATE,
+        audioMs,
       };
     this.busy = false;
     this.failedDecodes = 0;
-    const audioMs = job.reuse?.audioMs ?? (job.audio.length * 1000) / PcmBuffer.SAMPLE_RATE;
     const timed = monotonicTimes(
       dropRepetitions(withinAudio(words, audioMs)).map((w) => ({
         ...w,

@@ -1,6 +1,6 @@
 import type { WhisperRecognizer } from '@lm/models';
 import type { TimedWord } from './LocalAgreement.js';
-import type { Recognizer } from './ports.js';
+import type { RecognizeRequest, Recognizer } from './ports.js';
 
 /** Beam width of a thorough decode: about 1.6× the time of a greedy one, a few points of WER better. */
 const THOROUGH_BEAM = 5;
@@ -12,10 +12,7 @@ export class WhisperWordRecognizer implements Recognizer {
     private readonly language = 'en',
   ) {}
 
-  async recognize(
-    audio: Float32Array,
-    options: { prompt?: string; provisional?: boolean; thorough?: boolean },
-  ): Promise<TimedWord[]> {
+  async recognize(audio: Float32Array, options: RecognizeRequest): Promise<TimedWord[]> {
     const result = await this.whisper.recognize(audio, {
       language: this.language,
       ...(options.prompt ? { initialPrompt: options.prompt } : {}),

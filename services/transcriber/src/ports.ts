@@ -8,20 +8,20 @@ export interface SpeechDetector {
   close?(): void;
 }
 
+/** How one buffer is to be decoded. */
+export interface RecognizeRequest {
+  prompt?: string;
+  signal?: AbortSignal;
+  /** A partial decode: one greedy pass, no retries (its result is provisional anyway). */
+  provisional?: boolean;
+  /**
+   * Worth a slower, better decode (a beam search): a final or closing decode while the model
+   * serves a single stream.
+   */
+  thorough?: boolean;
+}
+
 /** A resident speech recogniser: decodes a buffer, returns words timed from its start. */
 export interface Recognizer {
-  recognize(
-    audio: Float32Array,
-    options: {
-      prompt?: string;
-      signal?: AbortSignal;
-      /** A partial decode: one greedy pass, no retries (its result is provisional anyway). */
-      provisional?: boolean;
-      /**
-       * Worth a slower, better decode (a beam search): a final or closing decode while the model
-       * serves a single stream.
-       */
-      thorough?: boolean;
-    },
-  ): Promise<TimedWord[]>;
+  recognize(audio: Float32Array, options: RecognizeRequest): Promise<TimedWord[]>;
 }

@@ -62,27 +62,36 @@ afterEach(async () => {
   for (const close of closing.splice(0)) await close();
 });
 
+/** A started service on a fresh bus (closed after the test), and the finals it publishes. */
+async function startService(recognizer: Recognizer, checkpoints: CheckpointStore) {
+  const bus = new MemoryBus();
+  const service = new TranscriberService({
+    bus,
+    recognizer,
+    createDetector: () => new LoudnessDetector(),
+    checkpoints,
+    logger: createLogger({ service: 'transcriber-test', level: 'silent' }),
+  });
+  await service.start();
+  closing.push(
+    () => bus.close(),
+    () => service.close(),
+  );
+  const seen: TranscriptSegment[] = [];
+  await bus.tail(transcriptsTopic, (s) => {
+    if (s.kind === SegmentKind.SEGMENT_KIND_FINAL) seen.push(s);
+  });
+  return { bus, service, seen };
+}
+
 describe('TranscriberService stream end', () => {
   for (const seed of Array.from({ length: Number(process.env.SEEDS ?? 8) }, (_, i) => i + 1)) {
     it(`ends each of four concurrent streams with one marker after its finals (seed ${seed})`, async () => {
       const next = random(seed);
-      const bus = new MemoryBus();
-      const service = new TranscriberService({
-        bus,
-        recognizer: new SlowRecognizer(next),
-        createDetector: () => new LoudnessDetector(),
-        checkpoints: new SlowCheckpoints(next),
-        logger: createLogger({ service: 'transcriber-test', level: 'silent' }),
-      });
-      await service.start();
-      closing.push(
-        () => bus.close(),
-        () => service.close(),
+      const { bus, service, seen } = await startService(
+        new SlowRecognizer(next),
+        new SlowCheckpoints(next),
       );
-      const seen: TranscriptSegment[] = [];
-      await bus.tail(transcriptsTopic, (s) => {
-        if (s.kind === SegmentKind.SEGMENT_KIND_FINAL) seen.push(s);
-      });
 
       const sessions = ['end-a', 'end-b', 'end-c', 'end-d'];
       await Promise.all(
@@ -119,7 +128,6 @@ describe('TranscriberService stream end', () => {
   }
 
   it('an end that arrives while the last final is being saved is marked after that final', async () => {
-    const bus = new MemoryBus();
     let releaseSave: (() => void) | undefined;
     let savesHeld = 0;
     const inner = new MemoryCheckpointStore();
@@ -134,22 +142,7 @@ describe('TranscriberService stream end', () => {
         return inner.save(checkpoint);
       },
     };
-    const service = new TranscriberService({
-      bus,
-      recognizer: new SlowRecognizer(() => 0),
-      createDetector: () => new LoudnessDetector(),
-      checkpoints: gated,
-      logger: createLogger({ service: 'transcriber-test', level: 'silent' }),
-    });
-    await service.start();
-    closing.push(
-      () => bus.close(),
-      () => service.close(),
-    );
-    const seen: TranscriptSegment[] = [];
-    await bus.tail(transcriptsTopic, (s) => {
-      if (s.kind === SegmentKind.SEGMENT_KIND_FINAL) seen.push(s);
-    });
+    const { bus, service, seen } = await startService(new SlowRecognizer(() => 0), gated);
     const chunker = new AudioChunker({ sessionId: 'end-gated', streamId: 'mic' });
     // Speech, then a silence long enough to end the turn: its final is decoded and held in save.
     await bus.publish(audioTopic, chunker.push(pcm(800, true)));
