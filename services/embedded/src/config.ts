@@ -8,8 +8,6 @@ export const embeddedConfigSchema = z.object({
   LM_DATA_DIR: z.string().min(1).default(join(process.cwd(), '.lm')),
   /** The URL people use to reach the gateway (token issuer, links); default from host and port. */
   LM_PUBLIC_URL: env.optionalUrl(),
-  /** Speech-to-text model id from services/models/manifest.json. */
-  LM_WHISPER_MODEL: z.string().min(1).default('whisper-base'),
   /** Offer WebRTC (mediasoup); without it only the WebSocket ingest takes audio. */
   LM_MEDIA_ENABLED: env.boolean(true),
   /** Seed the development accounts and course (docs/development.md). */

@@ -37,7 +37,8 @@ import { audioTopic, createBus, topics, transcriptsTopic } from '@lm/streams';
 import {
   DbCheckpointStore,
   TranscriberService,
-  WhisperWordRecognizer,
+  liveModelsFromEnv,
+  loadLiveRecognizer,
   tutoringPolicyFromEnv,
 } from '@lm/transcriber';
 import { embeddedConfigSchema } from './config.js';
@@ -123,14 +124,16 @@ export async function startEmbeddedPlatform(options: {
     await persister.start();
     closers.push({ name: 'transcript-persister', close: () => persister.close() });
 
-    const whisper = await WhisperRecognizer.load(config.LM_WHISPER_MODEL);
-    closers.push({ name: 'whisper', close: () => whisper.close() });
-    await whisper.warmUp();
+    // Speech-to-text models (LM_WHISPER_MODEL, LM_WHISPER_DRAFT_MODEL): transcriber/src/config.ts.
+    const models = liveModelsFromEnv(env);
+    const live = await loadLiveRecognizer(models);
+    closers.push({ name: 'whisper', close: () => live.close() });
     const vad = await SileroVad.load();
     closers.push({ name: 'vad', close: () => vad.close() });
     const transcriber = new TranscriberService({
       bus,
-      recognizer: new WhisperWordRecognizer(whisper),
+      recognizer: live.recognizer,
+      draftFromStreams: models.draftFromStreams,
       createDetector: () => new SileroStream(vad),
       checkpoints: new DbCheckpointStore(db.kysely),
       logger,
@@ -150,7 +153,7 @@ export async function startEmbeddedPlatform(options: {
       logger,
       maxUploadBytes: recordingsConfig.LM_RECORDING_MAX_BYTES,
     });
-    const batchWhisper = await WhisperRecognizer.load(config.LM_WHISPER_MODEL, {
+    const batchWhisper = await WhisperRecognizer.load(models.model, {
       ...BATCH_WHISPER_OPTIONS,
       threads: 1,
     });
@@ -225,7 +228,7 @@ export async function startEmbeddedPlatform(options: {
         { name: 'identity', detail: 'local accounts, tokens signed by the gateway' },
         {
           name: 'speech-to-text',
-          detail: `${config.LM_WHISPER_MODEL} (whisper.cpp) with Silero VAD`,
+          detail: `${models.model} (whisper.cpp${models.draftModel ? `, drafts on ${models.draftModel} from ${models.draftFromStreams} streams` : ''}) with Silero VAD`,
         },
         {
           name: 'media',

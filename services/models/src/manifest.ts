@@ -28,6 +28,8 @@ const BuildSchema = z.discriminatedUnion('kind', [
     /** sha256 of the reassembled CTranslate2 model.bin. */
     modelSha256: sha256,
     vocabulary: z.string(),
+    /** The matrices' format in the ggml file (decision 0025). */
+    weights: z.enum(['f16', 'q8_0']).default('f16'),
   }),
 ]);
 

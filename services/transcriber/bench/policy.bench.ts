@@ -1,5 +1,5 @@
 // npm run bench:policy [-- --streams 1,2,4 --seconds 30 --model whisper-base --threads 2
-//                          --partial-model whisper-tiny-en
+//                          --draft-model whisper-tiny-en|none --draft-from 3
 //                          --clock cpu|wall|model --set endSilenceMs=500,maxBufferMs=8000]
 // Tunes the streaming policy without the platform around it: recordings of read speech are fed
 // to StreamTranscriber on a simulated clock (100 ms chunks arriving at real-time pace) and every
@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import { lectureRecording, normaliseWords, wordErrorRate } from '@lm/audio/testing';
 import { SileroStream, SileroVad, WhisperRecognizer } from '@lm/models';
 import { SegmentKind } from '@lm/proto/transcript/v1/transcript';
-import { pickNextDecode, recognizeRequest } from '../src/DecodeScheduler.js';
+import { DRAFT_FROM_STREAMS, pickNextDecode, recognizeRequest } from '../src/DecodeScheduler.js';
 import { WhisperWordRecognizer } from '../src/modelAdapters.js';
 import { int16ToFloat32 } from '../src/PcmBuffer.js';
 import {
@@ -28,7 +28,8 @@ const { values } = parseArgs({
     streams: { type: 'string', default: '1,2,4' },
     seconds: { type: 'string', default: '30' },
     model: { type: 'string', default: 'whisper-base' },
-    'partial-model': { type: 'string' },
+    'draft-model': { type: 'string', default: 'whisper-tiny-en' },
+    'draft-from': { type: 'string', default: String(DRAFT_FROM_STREAMS) },
     threads: { type: 'string', default: '2' },
     clock: { type: 'string', default: 'cpu' },
     set: { type: 'string', default: '' },
@@ -64,17 +65,25 @@ function modelledDecodeMs(audioMs: number, model: string): number {
 const fmt = (ms: number) => (ms / 1000).toFixed(2);
 const CHUNK_SAMPLES = (16_000 * CHUNK_MS) / 1000;
 
+// Drafts as the service makes them (decision 0025): `--draft-model none` or `--draft-from 0`
+// decodes every partial on `--model`.
+const draftModel = values['draft-model'] === 'none' ? undefined : values['draft-model'];
+const draftFrom = draftModel ? Number(values['draft-from']) : 0;
 const whisper = await WhisperRecognizer.load(values.model, { threads });
-const recognizer = new WhisperWordRecognizer(whisper);
-// `--partial-model`: partial decodes on a second (faster) model, finals on `--model`.
-const partialModel = values['partial-model'] ?? values.model;
-const partialRecognizer = values['partial-model']
-  ? new WhisperWordRecognizer(await WhisperRecognizer.load(partialModel, { threads }))
-  : recognizer;
+const draftWhisper = draftModel ? await WhisperRecognizer.load(draftModel, { threads }) : undefined;
+const recognizer = new WhisperWordRecognizer(whisper, { draft: draftWhisper });
 const vad = await SileroVad.load();
 const recordings = Array.from({ length: Math.max(...levels) }, (_, i) =>
   lectureRecording(i, Number(values.seconds)),
 );
+
+/** A decode, for `--verbose`'s account of slow words. */
+interface DecodeRecord {
+  startedAt: number;
+  doneAt: number;
+  audioEndMs: number;
+  words: string[];
+}
 
 interface Caption {
   kind: 'partial' | 'final';
@@ -90,6 +99,7 @@ async function simulate(level: number) {
     .map((_, i) => new StreamTranscriber('bench', `s${i}`, new SileroStream(vad), policy));
   const audio = recordings.slice(0, level).map((r) => int16ToFloat32(r.samples));
   const captions = streams.map((): Caption[] => []);
+  const decodeLog = streams.map((): DecodeRecord[] => []);
   const sent = streams.map(() => 0);
   let now = 0;
   let running:
@@ -138,10 +148,9 @@ async function simulate(level: number) {
         next.stream.lastServedAt = now;
         const cpu = process.cpuUsage();
         const wall = performance.now();
-        const decoder = job.kind === 'partial' ? partialRecognizer : recognizer;
-        const request = recognizeRequest(job, streams.length);
+        const request = recognizeRequest(job, streams.length, draftFrom);
         const skipped = request === undefined;
-        const words = request ? await decoder.recognize(job.audio, request) : [];
+        const words = request ? await recognizer.recognize(job.audio, request) : [];
         if (job.reuse) reusedFinals += 1;
         const used = process.cpuUsage(cpu);
         const cost = skipped
@@ -151,7 +160,7 @@ async function simulate(level: number) {
             : values.clock === 'model'
               ? modelledDecodeMs(
                   (job.audio.length * 1000) / 16_000,
-                  job.kind === 'partial' ? partialModel : values.model,
+                  request?.draft && draftModel ? draftModel : values.model,
                 )
               : (used.user + used.system) / 1000 / threads;
         busyMs += cost;
@@ -162,6 +171,13 @@ async function simulate(level: number) {
             `  ${fmt(now)} ${next.stream.streamId} ${next.need} ${fmt(job.bufferStartMs)}–${fmt(job.audioEndMs)} (${fmt((job.audio.length * 1000) / 16_000)} s) → ${Math.round(cost)} ms: ${words.map((w) => w.text).join(' ')}`,
           );
         running = { stream: next.stream, index, job, words, doneAt: now + cost };
+        if (!skipped)
+          decodeLog[index]?.push({
+            startedAt: now,
+            doneAt: now + cost,
+            audioEndMs: job.audioEndMs,
+            words: words.map((w) => normaliseWords(w.text).join(' ')),
+          });
         continue;
       }
     }
@@ -176,7 +192,7 @@ async function simulate(level: number) {
     // Nothing scheduled: a retry back-off or the end; step the clock by a chunk.
     now = Number.isFinite(nextStep) ? Math.max(nextStep, now) : now + CHUNK_MS;
   }
-  return { captions, busyMs, decodes, reusedFinals, decodedAudioMs, durationMs: now };
+  return { captions, decodeLog, busyMs, decodes, reusedFinals, decodedAudioMs, durationMs: now };
 }
 
 function percentile(xs: number[], p: number): number {
@@ -185,7 +201,24 @@ function percentile(xs: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-function latencies(captions: Caption[]): { partial: number[]; final: number[] } {
+/**
+ * Why a word was slow: the first decode that saw it (its audio reaching past the word) started
+ * late (`waited`), or decodes saw it and heard something else (`misheard` by so many).
+ */
+function slowReason(word: { text: string; endMs: number }, log: DecodeRecord[], shownAt: number) {
+  const key = normaliseWords(word.text).join(' ');
+  const seen = log.filter((d) => d.audioEndMs >= word.endMs && d.doneAt <= shownAt);
+  const first = seen[0];
+  if (!first) return 'never decoded before shown';
+  const missed = seen.filter((d) => !d.words.includes(key)).length;
+  return `first decode seeing it started +${fmt(first.startedAt - word.endMs)} s; ${missed} of ${seen.length} decodes misheard it`;
+}
+
+function latencies(
+  captions: Caption[],
+  stream = 0,
+  log: DecodeRecord[] = [],
+): { partial: number[]; final: number[] } {
   const partial: number[] = [];
   const final: number[] = [];
   for (const f of captions.filter((c) => c.kind === 'final')) {
@@ -200,7 +233,7 @@ function latencies(captions: Caption[]): { partial: number[]; final: number[] } 
       if (first) partial.push(first.atMs - word.endMs);
       if (values.verbose && (!first || first.atMs - word.endMs > 1500))
         console.log(
-          `  slow word "${word.text}" spoken ${fmt(word.endMs)}: first shown ${first ? fmt(first.atMs) : 'never'}, final ${fmt(f.atMs)}`,
+          `  slow word s${stream} "${word.text}" spoken ${fmt(word.endMs)}: first shown ${first ? fmt(first.atMs) : 'never'}, final ${fmt(f.atMs)}; ${slowReason(word, log, first?.atMs ?? f.atMs)}`,
         );
       final.push(f.atMs - word.endMs);
     }
@@ -210,14 +243,14 @@ function latencies(captions: Caption[]): { partial: number[]; final: number[] } 
 
 const overrides = values.set ? ` (${values.set})` : '';
 console.log(
-  `policy benchmark: ${values.model}${values['partial-model'] ? ` (partials: ${partialModel})` : ''}, ${threads} threads, ${values.clock} clock, ${values.seconds} s streams${overrides}, load ${loadavg()[0]?.toFixed(2)}`,
+  `policy benchmark: ${values.model}${draftModel ? ` (drafts on ${draftModel} from ${draftFrom} streams)` : ''}, ${threads} threads, ${values.clock} clock, ${values.seconds} s streams${overrides}, load ${loadavg()[0]?.toFixed(2)}`,
 );
 console.log(
   'streams | partial p50 / p95 (s) | final p50 / p95 (s) | WER   | decodes P/F (reused) | mean decode | model busy',
 );
 for (const level of levels) {
   const run = await simulate(level);
-  const all = run.captions.map(latencies);
+  const all = run.captions.map((c, i) => latencies(c, i, run.decodeLog[i]));
   const partial = all.flatMap((l) => l.partial);
   const final = all.flatMap((l) => l.final);
   const wers = run.captions.map((c, i) =>
@@ -249,4 +282,5 @@ for (const level of levels) {
   );
 }
 await whisper.close();
+await draftWhisper?.close();
 process.exit(0);

@@ -9,21 +9,33 @@ export interface DecodeChoice {
 }
 
 /**
+ * From this many live streams on, partials between pauses are drafts (decision 0025). With
+ * whisper-base for every decode, two streams kept the partial p95 near 1.6–1.8 s and four near
+ * 1.8–1.9 s; with tiny.en drafts both stayed under 1.5 s, for about five points of word error
+ * rate on the espeak-ng benchmark voices.
+ */
+export const DRAFT_FROM_STREAMS = 2;
+
+/**
  * What a job asks of the recogniser: nothing (undefined) for a final served by its utterance's
  * closing partial or one that only marks the end of a turn; otherwise the decode's options.
  * With the model to one stream (a lecture, a student's question), a final is decoded more
  * thoroughly. Not with more: a beam decode takes about 1.6× as long, and at four streams doing it
- * whenever no other stream was waiting raised the partial p95 from 2.2 s to 3.7 s.
+ * whenever no other stream was waiting raised the partial p95 from 2.2 s to 3.7 s. From
+ * `draftFromStreams` live streams on (0: never), partials between pauses ask for a draft, unless
+ * their stream's policy says no (tutoring).
  */
 export function recognizeRequest(
   job: DecodeJob,
   liveStreams: number,
+  draftFromStreams = DRAFT_FROM_STREAMS,
 ): RecognizeRequest | undefined {
   if (job.reuse !== undefined || job.audio.length === 0) return undefined;
   return {
     prompt: job.prompt,
     provisional: job.provisional,
     thorough: !job.provisional && liveStreams === 1,
+    draft: job.mayDraft && draftFromStreams > 0 && liveStreams >= draftFromStreams,
   };
 }
 
@@ -70,6 +82,8 @@ export interface DecodeObservation {
   failed: boolean;
   /** Nothing was decoded: a final served by its utterance's closing partial, or a turn's end mark. */
   skipped: boolean;
+  /** A partial that asked for a draft. */
+  draft: boolean;
 }
 
 export interface DecodeStats {
@@ -79,6 +93,15 @@ export interface DecodeStats {
   decodeMs: number;
   /** Sum of audio decoded (ms). */
   audioMs: number;
+}
+
+export interface DecodeSchedulerOptions {
+  /** Decodes run at once (each whisper decode already uses several threads). */
+  concurrency?: number;
+  /** Live streams from which partials ask for drafts (0: never). */
+  draftFromStreams?: number;
+  /** Told of every decode (metrics). */
+  observe?: (decode: DecodeObservation) => void;
 }
 
 /**
@@ -99,6 +122,10 @@ export class DecodeScheduler {
     audioMs: 0,
   };
 
+  private readonly concurrency: number;
+  private readonly draftFromStreams: number;
+  private readonly observe: (decode: DecodeObservation) => void;
+
   constructor(
     private readonly recognizer: Recognizer,
     private readonly emit: (
@@ -106,9 +133,12 @@ export class DecodeScheduler {
       segments: TranscriptSegment[],
     ) => Promise<void>,
     private readonly logger: Logger,
-    private readonly concurrency = 1,
-    private readonly observe: (decode: DecodeObservation) => void = () => undefined,
-  ) {}
+    options: DecodeSchedulerOptions = {},
+  ) {
+    this.concurrency = options.concurrency ?? 1;
+    this.draftFromStreams = options.draftFromStreams ?? DRAFT_FROM_STREAMS;
+    this.observe = options.observe ?? (() => undefined);
+  }
 
   add(stream: StreamTranscriber): void {
     this.streams.add(stream);
@@ -158,7 +188,7 @@ export class DecodeScheduler {
     const started = performance.now();
     let segments: TranscriptSegment[];
     let failed = false;
-    const request = recognizeRequest(job, this.streams.size);
+    const request = recognizeRequest(job, this.streams.size, this.draftFromStreams);
     const skipped = request === undefined;
     try {
       const words = request ? await this.recognizer.recognize(job.audio, request) : [];
@@ -204,6 +234,7 @@ export class DecodeScheduler {
         lagMs: job.capturedAtMs > 0 ? Date.now() - job.capturedAtMs : 0,
         failed,
         skipped,
+        draft: request?.draft ?? false,
       });
     }
     this.stats.decodes[kind] += 1;

@@ -38,6 +38,11 @@ export interface StreamPolicy {
   minSpeechMs: number;
   /** Characters of earlier utterances given to the decoder as its prompt (0: none). */
   promptChars: number;
+  /**
+   * Partials between pauses may be decoded on the draft model while the recogniser is shared by
+   * several streams (decision 0025). Tutoring audio says no: its words are the question.
+   */
+  draftPartials: boolean;
   language: string;
 }
 
@@ -49,12 +54,13 @@ export const DEFAULT_STREAM_POLICY: StreamPolicy = {
   softEndAfterMs: 1500,
   maxUtteranceMs: 7000,
   prerollMs: 300,
-  minPartialAudioMs: 1000,
-  minDecodeStepMs: 450,
+  minPartialAudioMs: 800,
+  minDecodeStepMs: 350,
   closingPauseMs: 96,
   commitGuardMs: 0,
   minSpeechMs: 150,
   promptChars: 0,
+  draftPartials: true,
   language: 'en',
 };
 
@@ -88,6 +94,8 @@ export interface DecodeJob {
    * and finals are decoded at full quality, since a closing partial may become the final.
    */
   provisional: boolean;
+  /** A provisional partial that the policy lets the recogniser draft (`draftPartials`). */
+  mayDraft: boolean;
   bufferStartMs: number;
   audioEndMs: number;
   /** A final that also ends the speaker's turn. */
@@ -249,6 +257,7 @@ export class StreamTranscriber {
     return {
       kind,
       provisional: need === 'partial',
+      mayDraft: need === 'partial' && this.options.draftPartials,
       ...(covering
         ? {
             audio: new Float32Array(0),

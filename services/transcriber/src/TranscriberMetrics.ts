@@ -3,7 +3,7 @@ import type { DecodeObservation } from './DecodeScheduler.js';
 import type { TranscriberService } from './TranscriberService.js';
 
 /**
- * The transcriber's Prometheus metrics: decode time and lag by kind (partial/final), audio
+ * The transcriber's Prometheus metrics: decode time and lag by kind (partial/draft/final), audio
  * decoded (decode seconds over audio seconds is the real-time factor), live streams, segments
  * published. Operators scale on the lag: it grows when a replica carries more streams than its
  * cores decode in real time (partials are shed first, so finals' lag is the one to watch).
@@ -48,11 +48,13 @@ export class TranscriberMetrics {
       this.failures.inc();
       return;
     }
+    // Drafts (partials on the smaller model, decision 0025) are a kind of their own.
+    const kind = decode.draft ? 'draft' : decode.kind;
     if (!decode.skipped) {
-      this.decodeSeconds.observe({ kind: decode.kind }, decode.decodeMs / 1000);
-      this.audioSeconds.inc({ kind: decode.kind }, decode.audioMs / 1000);
+      this.decodeSeconds.observe({ kind }, decode.decodeMs / 1000);
+      this.audioSeconds.inc({ kind }, decode.audioMs / 1000);
     }
-    if (decode.lagMs > 0) this.lagSeconds.observe({ kind: decode.kind }, decode.lagMs / 1000);
+    if (decode.lagMs > 0) this.lagSeconds.observe({ kind }, decode.lagMs / 1000);
   };
 
   /** Gauges read from the service when scraped. */

@@ -38,6 +38,8 @@ export interface TranscriberServiceOptions {
   group?: string;
   /** Decodes run at once (each whisper decode already uses several threads). */
   decodeConcurrency?: number;
+  /** Live streams from which partials ask the recogniser for drafts (0: never). */
+  draftFromStreams?: number;
   /** Told of every decode (metrics). */
   onDecode?: (decode: DecodeObservation) => void;
 }
@@ -108,8 +110,15 @@ export class TranscriberService {
       options.recognizer,
       (stream, segments) => this.emit(stream, segments),
       this.log,
-      options.decodeConcurrency ?? 1,
-      options.onDecode,
+      {
+        ...(options.decodeConcurrency !== undefined
+          ? { concurrency: options.decodeConcurrency }
+          : {}),
+        ...(options.draftFromStreams !== undefined
+          ? { draftFromStreams: options.draftFromStreams }
+          : {}),
+        ...(options.onDecode ? { observe: options.onDecode } : {}),
+      },
     );
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@lm/kit';
+import { DRAFT_FROM_STREAMS } from './DecodeScheduler.js';
 import type { StreamPolicy } from './StreamTranscriber.js';
 
 /**
@@ -27,6 +28,39 @@ export function tutoringPolicyFromEnv(
     endSilenceMs: config.TRANSCRIBER_TUTOR_END_SILENCE_MS,
     softEndAfterMs: config.TRANSCRIBER_TUTOR_SOFT_END_AFTER_MS,
     minDecodeStepMs: config.TRANSCRIBER_TUTOR_MIN_DECODE_STEP_MS,
+    // The question's words matter more than how soon its partials show (decision 0025).
+    draftPartials: false,
+  };
+}
+
+/** Drafts under load (decision 0025): the live recogniser's models, shared by every process that runs one. */
+function liveModelsSchema() {
+  return z.object({
+    /** Speech-to-text model id from services/models/manifest.json. */
+    LM_WHISPER_MODEL: z.string().min(1).default('whisper-base'),
+    /** The smaller model for draft partials; "none" decodes every partial on LM_WHISPER_MODEL. */
+    LM_WHISPER_DRAFT_MODEL: z.string().min(1).default('whisper-tiny-en'),
+    /** Live streams from which partials between pauses are drafts (0: never). */
+    TRANSCRIBER_DRAFT_FROM_STREAMS: z.coerce.number().int().min(0).default(DRAFT_FROM_STREAMS),
+  });
+}
+
+export interface LiveModels {
+  model: string;
+  /** Undefined: no drafts. */
+  draftModel: string | undefined;
+  draftFromStreams: number;
+}
+
+/** The live recogniser's models, from the environment. */
+export function liveModelsFromEnv(source: NodeJS.ProcessEnv = process.env): LiveModels {
+  const config = loadConfig(liveModelsSchema(), source);
+  const drafts =
+    config.LM_WHISPER_DRAFT_MODEL !== 'none' && config.TRANSCRIBER_DRAFT_FROM_STREAMS > 0;
+  return {
+    model: config.LM_WHISPER_MODEL,
+    draftModel: drafts ? config.LM_WHISPER_DRAFT_MODEL : undefined,
+    draftFromStreams: drafts ? config.TRANSCRIBER_DRAFT_FROM_STREAMS : 0,
   };
 }
 
@@ -38,12 +72,12 @@ export const transcriberConfigSchema = z.object({
   /** PostgreSQL for checkpoints; PGlite in LM_DATA_DIR when unset (single-process use only). */
   DATABASE_URL: z.string().optional(),
   LM_DATA_DIR: z.string().min(1).default('.lm'),
-  LM_WHISPER_MODEL: z.string().min(1).default('whisper-base'),
   /** Consumer group shared by the replicas (KEDA scales on its lag). */
   TRANSCRIBER_GROUP: z.string().min(1).default('lm-transcriber'),
   /** whisper.cpp threads per decode. */
   TRANSCRIBER_THREADS: env.positiveInt(2),
   ...tutoringPolicySchema().shape,
+  ...liveModelsSchema().shape,
 });
 
 export type TranscriberConfig = z.infer<typeof transcriberConfigSchema>;

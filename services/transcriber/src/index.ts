@@ -7,5 +7,5 @@ export * from './ports.js';
 export * from './PcmBuffer.js';
 export * from './DbCheckpointStore.js';
 export * from './modelAdapters.js';
-export { tutoringPolicyFromEnv } from './config.js';
+export { liveModelsFromEnv, tutoringPolicyFromEnv, type LiveModels } from './config.js';
 export * from './TranscriberMetrics.js';

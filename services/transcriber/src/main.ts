@@ -3,11 +3,11 @@
 import { join } from 'node:path';
 import { openServiceDb } from '@lm/db';
 import { loadConfig, startServiceRuntime } from '@lm/kit';
-import { SileroStream, SileroVad, WhisperRecognizer } from '@lm/models';
+import { SileroStream, SileroVad } from '@lm/models';
 import { createBus } from '@lm/streams';
-import { transcriberConfigSchema, tutoringPolicyFromEnv } from './config.js';
+import { liveModelsFromEnv, transcriberConfigSchema, tutoringPolicyFromEnv } from './config.js';
 import { DbCheckpointStore } from './DbCheckpointStore.js';
-import { WhisperWordRecognizer } from './modelAdapters.js';
+import { loadLiveRecognizer } from './modelAdapters.js';
 import { TranscriberMetrics } from './TranscriberMetrics.js';
 import { TranscriberService } from './TranscriberService.js';
 
@@ -25,18 +25,17 @@ const db = await openServiceDb(runtime, {
 
 const bus = createBus({ clientId: 'lm-transcriber', logger });
 shutdown.add('bus', () => bus.close());
-const whisper = await WhisperRecognizer.load(config.LM_WHISPER_MODEL, {
-  threads: config.TRANSCRIBER_THREADS,
-});
-shutdown.add('whisper', () => whisper.close());
-await whisper.warmUp();
+const models = liveModelsFromEnv();
+const live = await loadLiveRecognizer(models, { threads: config.TRANSCRIBER_THREADS });
+shutdown.add('whisper', () => live.close());
 const vad = await SileroVad.load();
 shutdown.add('vad', () => vad.close());
 
 const metrics = new TranscriberMetrics(runtime.metrics);
 const transcriber = new TranscriberService({
   bus,
-  recognizer: new WhisperWordRecognizer(whisper),
+  recognizer: live.recognizer,
+  draftFromStreams: models.draftFromStreams,
   createDetector: () => new SileroStream(vad),
   checkpoints: new DbCheckpointStore(db.kysely),
   logger,
@@ -47,4 +46,4 @@ const transcriber = new TranscriberService({
 metrics.watch(transcriber);
 await transcriber.start();
 shutdown.add('transcriber', () => transcriber.close());
-runtime.ready({ model: config.LM_WHISPER_MODEL, bus: bus.kind });
+runtime.ready({ model: models.model, draftModel: models.draftModel ?? 'none', bus: bus.kind });

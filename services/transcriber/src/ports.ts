@@ -19,6 +19,11 @@ export interface RecognizeRequest {
    * serves a single stream.
    */
   thorough?: boolean;
+  /**
+   * A partial while the model is shared by many streams: speed matters more than accuracy, and a
+   * recogniser with a smaller draft model uses it (decision 0025).
+   */
+  draft?: boolean;
 }
 
 /** A resident speech recogniser: decodes a buffer, returns words timed from its start. */

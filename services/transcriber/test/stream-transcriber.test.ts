@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import { createLogger } from '@lm/kit';
-import { DecodeScheduler, pickNextDecode } from '../src/DecodeScheduler.js';
+import {
+  DecodeScheduler,
+  DRAFT_FROM_STREAMS,
+  pickNextDecode,
+  recognizeRequest,
+} from '../src/DecodeScheduler.js';
 import type { TimedWord } from '../src/LocalAgreement.js';
 import type { Recognizer } from '../src/ports.js';
 import {
@@ -144,8 +149,9 @@ describe('StreamTranscriber with DecodeScheduler', () => {
     expect(finals.at(-1)?.endOfTurn).toBe(true);
     expect(finals.at(-1)?.text).toBe('');
     expect(finals.filter((f) => f.text).length).toBeGreaterThan(0);
-    // Every decode had speech in it: none was of the pause alone.
-    expect(recognizer.calls.filter((ms) => ms < 1000)).toEqual([]);
+    // Every decode had speech in it: none was of the pause alone (shorter than a first partial).
+    const firstPartialMs = DEFAULT_STREAM_POLICY.minPartialAudioMs;
+    expect(recognizer.calls.filter((ms) => ms < firstPartialMs)).toEqual([]);
   });
 
   it('serves the final from the closing partial decoded in the pause: no second decode', async () => {
@@ -235,5 +241,42 @@ describe('pickNextDecode', () => {
     const finalA = stream('final', 100, 1200);
     const finalB = stream('final', 0, 0);
     expect(pickNextDecode([finalA, finalB])?.stream).toBe(finalB);
+  });
+});
+
+describe('recognizeRequest', () => {
+  const job = (over: Partial<DecodeJob>): DecodeJob => ({
+    kind: 'partial',
+    audio: new Float32Array(16_000),
+    provisional: true,
+    mayDraft: true,
+    bufferStartMs: 0,
+    audioEndMs: 1000,
+    endOfTurn: false,
+    prompt: '',
+    capturedAtMs: 0,
+    ...over,
+  });
+
+  it('asks for drafts of partials between pauses from DRAFT_FROM_STREAMS live streams on', () => {
+    expect(recognizeRequest(job({}), DRAFT_FROM_STREAMS - 1)?.draft).toBe(false);
+    expect(recognizeRequest(job({}), DRAFT_FROM_STREAMS)?.draft).toBe(true);
+    // Closing partials and finals may become finals: never drafts.
+    const closing = job({ provisional: false, mayDraft: false });
+    expect(recognizeRequest(closing, 8)?.draft).toBe(false);
+    const final = job({ kind: 'final', provisional: false, mayDraft: false });
+    expect(recognizeRequest(final, 8)?.draft).toBe(false);
+    // A stream whose policy says no (tutoring).
+    expect(recognizeRequest(job({ mayDraft: false }), 8)?.draft).toBe(false);
+    // 0 turns drafts off.
+    expect(recognizeRequest(job({}), 8, 0)?.draft).toBe(false);
+  });
+
+  it('decodes thoroughly only for a lone stream, and not at all for a reused final', () => {
+    expect(recognizeRequest(job({ provisional: false }), 1)?.thorough).toBe(true);
+    expect(recognizeRequest(job({ provisional: false }), 2)?.thorough).toBe(false);
+    expect(recognizeRequest(job({}), 1)?.thorough).toBe(false);
+    const reused = job({ kind: 'final', reuse: { words: [], audioMs: 1000 } });
+    expect(recognizeRequest(reused, 1)).toBeUndefined();
   });
 });

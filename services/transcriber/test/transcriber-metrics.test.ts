@@ -16,6 +16,7 @@ describe('TranscriberMetrics', () => {
       lagMs: 700,
       failed: false,
       skipped: false,
+      draft: false,
     });
     metrics.observe({
       kind: 'final',
@@ -24,6 +25,7 @@ describe('TranscriberMetrics', () => {
       lagMs: 1200,
       failed: false,
       skipped: false,
+      draft: false,
     });
     metrics.observe({
       kind: 'final',
@@ -32,6 +34,7 @@ describe('TranscriberMetrics', () => {
       lagMs: 0,
       failed: true,
       skipped: false,
+      draft: false,
     });
     // A final served by its closing partial: a lag, but no decode time and no audio decoded.
     metrics.observe({
@@ -41,6 +44,17 @@ describe('TranscriberMetrics', () => {
       lagMs: 800,
       failed: false,
       skipped: true,
+      draft: false,
+    });
+    // A partial on the draft model is counted under its own kind.
+    metrics.observe({
+      kind: 'partial',
+      decodeMs: 100,
+      audioMs: 1000,
+      lagMs: 500,
+      failed: false,
+      skipped: false,
+      draft: true,
     });
     const service = new TranscriberService({
       bus: new MemoryBus(),
@@ -59,6 +73,8 @@ describe('TranscriberMetrics', () => {
     expect(text).toMatch(
       /lm_transcriber_decoded_audio_seconds_total\{[^}]*kind="final"[^}]*\} 2\.5\b/,
     );
+    expect(text).toMatch(/lm_transcriber_decode_seconds_sum\{[^}]*kind="draft"[^}]*\} 0\.1\b/);
+    expect(text).toMatch(/lm_transcriber_decode_seconds_count\{[^}]*kind="partial"[^}]*\} 1\b/);
     expect(text).toMatch(/lm_transcriber_decode_failures_total\{[^}]*\} 1\b/);
     expect(text).toMatch(/lm_transcriber_streams\{[^}]*\} 0\b/);
   });

@@ -1,6 +1,6 @@
 import { Ct2FormatError, Ct2Reader, type Ct2Variable } from './Ct2Reader.js';
 import { gpt2TokenToBytes } from './gpt2Bytes.js';
-import { floatBytesToHalfBytes, halfBytesToFloatBytes } from './half.js';
+import { floatBytesToHalfBytes, floatToHalf, halfBytesToFloatBytes } from './half.js';
 import { melFilters } from './melFilters.js';
 
 /**
@@ -16,12 +16,18 @@ import { melFilters } from './melFilters.js';
 const GGML_MAGIC = 0x67676d6c;
 const TYPE_F32 = 0;
 const TYPE_F16 = 1;
+const TYPE_Q8_0 = 8;
+/** ggml's file type for "mostly q8_0", with the quantisation format version (2) in the thousands. */
+const FTYPE_Q8_0 = 2 * 1000 + 7;
+
+/** The weight format of the converted model's matrices. */
+export type GgmlWeights = 'f16' | 'q8_0';
 
 interface Tensor {
   name: string;
   /** numpy-order shape (outermost first), as whisper's converter writes it. */
   shape: number[];
-  type: typeof TYPE_F32 | typeof TYPE_F16;
+  type: typeof TYPE_F32 | typeof TYPE_F16 | typeof TYPE_Q8_0;
   data: Buffer;
 }
 
@@ -62,17 +68,32 @@ export interface GgmlConversionInput {
   modelBin: Buffer;
   /** vocabulary.txt: one byte-level token per line, special tokens last. */
   vocabulary: string;
+  /**
+   * f16 (the default), or q8_0: the matrices whisper.cpp creates in the model's weight type (the
+   * linear layers and the token embedding) become 8-bit blocks; convolutions stay f16, biases,
+   * norms and positions f32, as whisper.cpp expects of a q8_0 model.
+   */
+  weights?: GgmlWeights;
 }
 
-export function ct2WhisperToGgml({ modelBin, vocabulary }: GgmlConversionInput): Buffer {
+export function ct2WhisperToGgml({
+  modelBin,
+  vocabulary,
+  weights = 'f16',
+}: GgmlConversionInput): Buffer {
   const ct2 = new Ct2Reader(modelBin);
   if (ct2.specName !== 'WhisperSpec')
     throw new Ct2FormatError(`spec is ${ct2.specName}, not WhisperSpec`);
 
   const tensors: Tensor[] = [];
   const add = (name: string, v: Ct2Variable, shape: number[] = [...v.shape]): void => {
-    const type = wantsF32(name, shape.length) ? TYPE_F32 : TYPE_F16;
-    tensors.push({ name, shape, type, data: asType(v, type) });
+    if (wantsF32(name, shape.length)) {
+      tensors.push({ name, shape, type: TYPE_F32, data: asType(v, TYPE_F32) });
+    } else if (weights === 'q8_0' && shape.length === 2) {
+      tensors.push({ name, shape, type: TYPE_Q8_0, data: quantizeQ8_0(asType(v, TYPE_F32)) });
+    } else {
+      tensors.push({ name, shape, type: TYPE_F16, data: asType(v, TYPE_F16) });
+    }
   };
   const linear = (name: string, prefix: string, withBias = true): void => {
     add(`${name}.weight`, ct2.get(`${prefix}/weight`));
@@ -181,7 +202,7 @@ export function ct2WhisperToGgml({ modelBin, vocabulary }: GgmlConversionInput):
     ct2.scalar('decoder/num_heads'),
     decLayers,
     nMels,
-    1, // ftype: mostly f16
+    weights === 'q8_0' ? FTYPE_Q8_0 : 1, // ftype: mostly f16
   ].forEach((v, i) => header.writeInt32LE(v, i * 4));
 
   const filters = melFilters(nMels);
@@ -209,4 +230,36 @@ export function ct2WhisperToGgml({ modelBin, vocabulary }: GgmlConversionInput):
     parts.push(head, name, t.data);
   }
   return Buffer.concat(parts);
+}
+
+/** Values per q8_0 block; each block is an f16 scale followed by 32 signed bytes. */
+export const Q8_0_BLOCK = 32;
+const Q8_0_BLOCK_BYTES = 2 + Q8_0_BLOCK;
+
+/**
+ * ggml's q8_0 quantisation of little-endian f32 values (rows must be a whole number of blocks):
+ * per block of 32, scale d = max|x| / 127 and q = round(x / d), computed in single precision.
+ */
+export function quantizeQ8_0(f32: Buffer): Buffer {
+  const n = f32.length / 4;
+  if (n % Q8_0_BLOCK !== 0)
+    throw new Ct2FormatError(`q8_0 needs a multiple of ${Q8_0_BLOCK} values, got ${n}`);
+  const values = new Float32Array(n);
+  for (let i = 0; i < n; i++) values[i] = f32.readFloatLE(i * 4);
+  const out = Buffer.alloc((n / Q8_0_BLOCK) * Q8_0_BLOCK_BYTES);
+  for (let b = 0; b < n / Q8_0_BLOCK; b++) {
+    const from = b * Q8_0_BLOCK;
+    let amax = 0;
+    for (let j = 0; j < Q8_0_BLOCK; j++) amax = Math.max(amax, Math.abs(values[from + j] ?? 0));
+    const d = Math.fround(amax / 127);
+    const id = d === 0 ? 0 : Math.fround(1 / d);
+    const at = b * Q8_0_BLOCK_BYTES;
+    out.writeUInt16LE(floatToHalf(d), at);
+    for (let j = 0; j < Q8_0_BLOCK; j++) {
+      const x = Math.fround((values[from + j] ?? 0) * id);
+      // Half away from zero, as C's roundf.
+      out.writeInt8(Math.sign(x) * Math.round(Math.abs(x)), at + 2 + j);
+    }
+  }
+  return out;
 }

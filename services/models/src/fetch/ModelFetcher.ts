@@ -111,9 +111,11 @@ export class ModelFetcher {
             `reassembled CTranslate2 model has sha256 ${actual}, expected ${b.modelSha256}`,
           );
         }
-        this.log(`${entry.id}: converting CTranslate2 weights (${b.model.length} part(s)) to ggml`);
+        this.log(
+          `${entry.id}: converting CTranslate2 weights (${b.model.length} part(s)) to ggml ${b.weights}`,
+        );
         const vocabulary = await readFile(path(b.vocabulary), 'utf8');
-        await writeFile(out, ct2WhisperToGgml({ modelBin, vocabulary }));
+        await writeFile(out, ct2WhisperToGgml({ modelBin, vocabulary, weights: b.weights }));
         return;
       }
     }
