@@ -28,7 +28,7 @@ export const DRAFT_FROM_STREAMS = 2;
 export function recognizeRequest(
   job: DecodeJob,
   liveStreams: number,
-  draftFromStreams = DRAFT_FROM_STREAMS,
+  draftFromStreams: number,
 ): RecognizeRequest | undefined {
   if (job.reuse !== undefined || job.audio.length === 0) return undefined;
   return {
@@ -97,11 +97,14 @@ export interface DecodeStats {
 
 export interface DecodeSchedulerOptions {
   /** Decodes run at once (each whisper decode already uses several threads). */
-  concurrency?: number;
-  /** Live streams from which partials ask for drafts (0: never). */
-  draftFromStreams?: number;
+  concurrency?: number | undefined;
+  /**
+   * Live streams from which partials ask for drafts; 0 (the default): never, for a recogniser
+   * without a draft model.
+   */
+  draftFromStreams?: number | undefined;
   /** Told of every decode (metrics). */
-  observe?: (decode: DecodeObservation) => void;
+  observe?: ((decode: DecodeObservation) => void) | undefined;
 }
 
 /**
@@ -136,7 +139,7 @@ export class DecodeScheduler {
     options: DecodeSchedulerOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 1;
-    this.draftFromStreams = options.draftFromStreams ?? DRAFT_FROM_STREAMS;
+    this.draftFromStreams = options.draftFromStreams ?? 0;
     this.observe = options.observe ?? (() => undefined);
   }
 

@@ -38,7 +38,10 @@ export interface TranscriberServiceOptions {
   group?: string;
   /** Decodes run at once (each whisper decode already uses several threads). */
   decodeConcurrency?: number;
-  /** Live streams from which partials ask the recogniser for drafts (0: never). */
+  /**
+   * Live streams from which partials ask the recogniser for drafts; 0 or unset: never (set it
+   * with a recogniser that has a draft model: `liveModelsFromEnv`, `loadLiveRecognizer`).
+   */
   draftFromStreams?: number;
   /** Told of every decode (metrics). */
   onDecode?: (decode: DecodeObservation) => void;
@@ -111,13 +114,9 @@ export class TranscriberService {
       (stream, segments) => this.emit(stream, segments),
       this.log,
       {
-        ...(options.decodeConcurrency !== undefined
-          ? { concurrency: options.decodeConcurrency }
-          : {}),
-        ...(options.draftFromStreams !== undefined
-          ? { draftFromStreams: options.draftFromStreams }
-          : {}),
-        ...(options.onDecode ? { observe: options.onDecode } : {}),
+        concurrency: options.decodeConcurrency,
+        draftFromStreams: options.draftFromStreams,
+        observe: options.onDecode,
       },
     );
   }
