@@ -47,11 +47,7 @@ export async function startTutoring(options: {
   try {
     const { library, embedder } = await openMaterialLibrary({
       db,
-      qdrant: {
-        url: tutorConfig.QDRANT_URL,
-        apiKey: tutorConfig.QDRANT_API_KEY,
-        collection: tutorConfig.QDRANT_COLLECTION,
-      },
+      qdrant: tutorConfig,
       vectorsDir: join(options.dataDir, 'vectors'),
       logger: logger.child({ component: 'library' }),
       onClose: (_name, close) => closers.push(close),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env } from '@lm/kit';
+import { qdrantConfigSchema } from './search/qdrantConfig.js';
 
 /** The library service's settings (the bus reads KAFKA_BROKERS / LM_TOPIC_PREFIX itself). */
 export const libraryConfigSchema = z.object({
@@ -11,9 +12,6 @@ export const libraryConfigSchema = z.object({
   /** PostgreSQL; PGlite in LM_DATA_DIR when unset (single-process use only). */
   DATABASE_URL: z.string().optional(),
   LM_DATA_DIR: z.string().min(1).default('.lm'),
-  QDRANT_URL: env.optionalUrl(),
-  QDRANT_API_KEY: z.string().optional(),
-  QDRANT_COLLECTION: z.string().default('lm_chunks'),
   /**
    * Comma-separated client ids of services that may search for a user by id, without that
    * user's token (SearchRequest.for_user_id): the tutor answering spoken turns.
@@ -27,4 +25,5 @@ export const libraryConfigSchema = z.object({
         .map((c) => c.trim())
         .filter(Boolean),
     ),
+  ...qdrantConfigSchema.shape,
 });

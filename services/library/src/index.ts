@@ -15,6 +15,7 @@ export * from './search/HybridSearch.js';
 export * from './search/QdrantVectorStore.js';
 export * from './search/VectorStore.js';
 export * from './search/createVectorStore.js';
+export * from './search/qdrantConfig.js';
 export * from './search/reciprocalRankFusion.js';
 export * from './materials/tables.js';
 export * from './transcripts/transcriptGrpcService.js';

@@ -48,11 +48,7 @@ shutdown.add('persister', () => persister.close());
 
 const { library, vectors } = await openMaterialLibrary({
   db,
-  qdrant: {
-    url: config.QDRANT_URL,
-    apiKey: config.QDRANT_API_KEY,
-    collection: config.QDRANT_COLLECTION,
-  },
+  qdrant: config,
   vectorsDir: join(config.LM_DATA_DIR, 'vectors'),
   logger,
   onClose: (name, close) => shutdown.add(name, close),

@@ -1,8 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AudioChunker } from '@lm/audio';
-import { createLogger } from '@lm/kit';
-import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
-import { MemoryBus, audioTopic, transcriptsTopic } from '@lm/streams';
+import { MemoryBus, audioTopic } from '@lm/streams';
 import type { TimedWord } from '../src/LocalAgreement.js';
 import type { Recognizer } from '../src/ports.js';
 import {
@@ -10,8 +8,8 @@ import {
   type CheckpointStore,
   type StreamCheckpoint,
 } from '../src/SessionCheckpoints.js';
-import { TranscriberService } from '../src/TranscriberService.js';
-import { LoudnessDetector, pcm } from './support/fakes.js';
+import { metronomeWords, pcm } from './support/fakes.js';
+import { startTestService, tailFinals } from './support/service.js';
 
 // Every stream ends with exactly one stream-ended marker, after all of its finals, whatever the
 // timing of decodes, checkpoint writes and the end of the audio. Stand-ins for the models with
@@ -33,11 +31,7 @@ class SlowRecognizer implements Recognizer {
   constructor(private readonly next: () => number) {}
   async recognize(audio: Float32Array): Promise<TimedWord[]> {
     await sleep(this.next() * 40);
-    const ms = (audio.length * 1000) / 16_000;
-    const words: TimedWord[] = [];
-    for (let t = 0; t + 250 <= ms; t += 250)
-      words.push({ text: `w${t / 250}`, startMs: t, endMs: t + 200, confidence: 0.9 });
-    return words;
+    return metronomeWords(audio);
   }
 }
 
@@ -57,31 +51,11 @@ class SlowCheckpoints implements CheckpointStore {
   }
 }
 
-const closing: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closing.splice(0)) await close();
-});
-
 /** A started service on a fresh bus (closed after the test), and the finals it publishes. */
 async function startService(recognizer: Recognizer, checkpoints: CheckpointStore) {
   const bus = new MemoryBus();
-  const service = new TranscriberService({
-    bus,
-    recognizer,
-    createDetector: () => new LoudnessDetector(),
-    checkpoints,
-    logger: createLogger({ service: 'transcriber-test', level: 'silent' }),
-  });
-  await service.start();
-  closing.push(
-    () => bus.close(),
-    () => service.close(),
-  );
-  const seen: TranscriptSegment[] = [];
-  await bus.tail(transcriptsTopic, (s) => {
-    if (s.kind === SegmentKind.SEGMENT_KIND_FINAL) seen.push(s);
-  });
-  return { bus, service, seen };
+  const service = await startTestService(bus, recognizer, checkpoints);
+  return { bus, service, seen: await tailFinals(bus) };
 }
 
 describe('TranscriberService stream end', () => {

@@ -44,14 +44,22 @@ function tone(ms: number, amplitude: number): Float32Array {
   return out;
 }
 
-const script: TimedWord[] = 'the cell membrane controls what enters the cell'
-  .split(' ')
-  .map((text, i) => ({
-    text,
-    startMs: 200 + i * 250,
-    endMs: 200 + i * 250 + 200,
-    confidence: 0.9,
-  }));
+const SCRIPT_TEXT = 'the cell membrane controls what enters the cell';
+
+/** The words of `finals` in order (end-of-turn marks carry none). */
+function spokenText(finals: readonly TranscriptSegment[]): string {
+  return finals
+    .map((f) => f.text)
+    .filter(Boolean)
+    .join(' ');
+}
+
+const script: TimedWord[] = SCRIPT_TEXT.split(' ').map((text, i) => ({
+  text,
+  startMs: 200 + i * 250,
+  endMs: 200 + i * 250 + 200,
+  confidence: 0.9,
+}));
 
 async function run(audio: { ms: number; loud: boolean }[], policy = DEFAULT_STREAM_POLICY) {
   const segments: TranscriptSegment[] = [];
@@ -103,12 +111,7 @@ describe('StreamTranscriber with DecodeScheduler', () => {
     const finals = segments.filter((s) => s.kind === SegmentKind.SEGMENT_KIND_FINAL);
     const partials = segments.filter((s) => s.kind === SegmentKind.SEGMENT_KIND_PARTIAL);
     expect(partials.length).toBeGreaterThan(0);
-    expect(
-      finals
-        .map((f) => f.text)
-        .filter(Boolean)
-        .join(' '),
-    ).toBe('the cell membrane controls what enters the cell');
+    expect(spokenText(finals)).toBe(SCRIPT_TEXT);
     // Finals are numbered consecutively; the last one closes the utterance.
     expect(finals.map((f) => f.segmentIndex)).toEqual(finals.map((_, i) => i));
     expect(finals[finals.length - 1]?.endOfTurn).toBe(true);
@@ -172,12 +175,7 @@ describe('StreamTranscriber with DecodeScheduler', () => {
     expect(recognizer.calls).toHaveLength(jobs.filter((j) => j.audio.length > 0).length);
     expect(jobs.at(-1)?.kind).toBe('final');
     const finals = segments.filter((s) => s.kind === SegmentKind.SEGMENT_KIND_FINAL);
-    expect(
-      finals
-        .map((f) => f.text)
-        .filter(Boolean)
-        .join(' '),
-    ).toBe('the cell membrane controls what enters the cell');
+    expect(spokenText(finals)).toBe(SCRIPT_TEXT);
   });
 
   it('decodes the final when closing partials are off', async () => {
@@ -190,13 +188,9 @@ describe('StreamTranscriber with DecodeScheduler', () => {
     );
     expect(jobs.some((j) => j.reuse || (j.kind === 'partial' && !j.provisional))).toBe(false);
     expect(jobs.filter((j) => j.kind === 'final' && j.audio.length > 0)).toHaveLength(1);
-    expect(
-      segments
-        .filter((s) => s.kind === SegmentKind.SEGMENT_KIND_FINAL)
-        .map((f) => f.text)
-        .filter(Boolean)
-        .join(' '),
-    ).toBe('the cell membrane controls what enters the cell');
+    expect(spokenText(segments.filter((s) => s.kind === SegmentKind.SEGMENT_KIND_FINAL))).toBe(
+      SCRIPT_TEXT,
+    );
   });
 
   it('decodes a final cut inside unbroken speech: its partials saw audio past the cut', async () => {
@@ -259,24 +253,26 @@ describe('recognizeRequest', () => {
   });
 
   it('asks for drafts of partials between pauses from DRAFT_FROM_STREAMS live streams on', () => {
-    expect(recognizeRequest(job({}), DRAFT_FROM_STREAMS - 1)?.draft).toBe(false);
-    expect(recognizeRequest(job({}), DRAFT_FROM_STREAMS)?.draft).toBe(true);
+    const draftFrom = DRAFT_FROM_STREAMS;
+    expect(recognizeRequest(job({}), DRAFT_FROM_STREAMS - 1, draftFrom)?.draft).toBe(false);
+    expect(recognizeRequest(job({}), DRAFT_FROM_STREAMS, draftFrom)?.draft).toBe(true);
     // Closing partials and finals may become finals: never drafts.
     const closing = job({ provisional: false, mayDraft: false });
-    expect(recognizeRequest(closing, 8)?.draft).toBe(false);
+    expect(recognizeRequest(closing, 8, draftFrom)?.draft).toBe(false);
     const final = job({ kind: 'final', provisional: false, mayDraft: false });
-    expect(recognizeRequest(final, 8)?.draft).toBe(false);
+    expect(recognizeRequest(final, 8, draftFrom)?.draft).toBe(false);
     // A stream whose policy says no (tutoring).
-    expect(recognizeRequest(job({ mayDraft: false }), 8)?.draft).toBe(false);
+    expect(recognizeRequest(job({ mayDraft: false }), 8, draftFrom)?.draft).toBe(false);
     // 0 turns drafts off.
     expect(recognizeRequest(job({}), 8, 0)?.draft).toBe(false);
   });
 
   it('decodes thoroughly only for a lone stream, and not at all for a reused final', () => {
-    expect(recognizeRequest(job({ provisional: false }), 1)?.thorough).toBe(true);
-    expect(recognizeRequest(job({ provisional: false }), 2)?.thorough).toBe(false);
-    expect(recognizeRequest(job({}), 1)?.thorough).toBe(false);
+    const draftFrom = DRAFT_FROM_STREAMS;
+    expect(recognizeRequest(job({ provisional: false }), 1, draftFrom)?.thorough).toBe(true);
+    expect(recognizeRequest(job({ provisional: false }), 2, draftFrom)?.thorough).toBe(false);
+    expect(recognizeRequest(job({}), 1, draftFrom)?.thorough).toBe(false);
     const reused = job({ kind: 'final', reuse: { words: [], audioMs: 1000 } });
-    expect(recognizeRequest(reused, 1)).toBeUndefined();
+    expect(recognizeRequest(reused, 1, draftFrom)).toBeUndefined();
   });
 });

@@ -1,13 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AudioChunker } from '@lm/audio';
-import { createLogger } from '@lm/kit';
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import { MemoryBus, audioTopic, partitionForKey, transcriptsTopic } from '@lm/streams';
 import type { TimedWord } from '../src/LocalAgreement.js';
 import type { Recognizer } from '../src/ports.js';
 import { MemoryCheckpointStore } from '../src/SessionCheckpoints.js';
-import { TranscriberService } from '../src/TranscriberService.js';
-import { LoudnessDetector, pcm } from './support/fakes.js';
+import { metronomeWords, pcm } from './support/fakes.js';
+import { startTestService, tailFinals } from './support/service.js';
 
 // The transcriber's side of commit hold-back, on the in-memory bus with stand-ins for the models
 // (the real ones run in crash-resume.int.test.ts): while an utterance is unfinished the group's
@@ -16,12 +15,7 @@ import { LoudnessDetector, pcm } from './support/fakes.js';
 /** One word per 250 ms of decoded audio: successive decodes of a growing buffer agree. */
 class MetronomeRecognizer implements Recognizer {
   recognize(audio: Float32Array): Promise<TimedWord[]> {
-    const ms = (audio.length * 1000) / 16_000;
-    const words: TimedWord[] = [];
-    for (let t = 0; t + 250 <= ms; t += 250) {
-      words.push({ text: `w${t / 250}`, startMs: t, endMs: t + 200, confidence: 0.9 });
-    }
-    return Promise.resolve(words);
+    return Promise.resolve(metronomeWords(audio));
   }
 }
 
@@ -33,31 +27,12 @@ const waitUntil = async (what: string, check: () => boolean, timeoutMs = 5_000) 
   }
 };
 
-const closing: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closing.splice(0)) await close();
-});
-
 describe('TranscriberService commit hold-back', () => {
   it('holds the committed offset before an unfinished utterance and releases it after its finals', async () => {
     const bus = new MemoryBus();
     const checkpoints = new MemoryCheckpointStore();
-    const service = new TranscriberService({
-      bus,
-      recognizer: new MetronomeRecognizer(),
-      createDetector: () => new LoudnessDetector(),
-      checkpoints,
-      logger: createLogger({ service: 'transcriber-test', level: 'silent' }),
-    });
-    await service.start();
-    closing.push(
-      () => bus.close(),
-      () => service.close(),
-    );
-    const finals: TranscriptSegment[] = [];
-    await bus.tail(transcriptsTopic, (s) => {
-      if (s.kind === SegmentKind.SEGMENT_KIND_FINAL) finals.push(s);
-    });
+    const service = await startTestService(bus, new MetronomeRecognizer(), checkpoints);
+    const finals = await tailFinals(bus);
 
     const session = 'hold-1';
     const partition = partitionForKey(session, audioTopic.partitions);
@@ -132,18 +107,7 @@ describe('TranscriberService commit hold-back', () => {
       ended: false,
       pendingFinals: [written],
     });
-    const service = new TranscriberService({
-      bus,
-      recognizer: new MetronomeRecognizer(),
-      createDetector: () => new LoudnessDetector(),
-      checkpoints,
-      logger: createLogger({ service: 'transcriber-test', level: 'silent' }),
-    });
-    await service.start();
-    closing.push(
-      () => bus.close(),
-      () => service.close(),
-    );
+    const service = await startTestService(bus, new MetronomeRecognizer(), checkpoints);
     const seen: { id: string; segment: TranscriptSegment }[] = [];
     await bus.tail(transcriptsTopic, (segment, delivery) => {
       seen.push({ id: delivery.id, segment });

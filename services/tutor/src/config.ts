@@ -1,4 +1,5 @@
 import { env } from '@lm/kit';
+import { qdrantConfigSchema } from '@lm/library';
 import { z } from 'zod';
 
 /** The tutor's environment (the bus reads KAFKA_BROKERS / LM_TOPIC_PREFIX itself). */
@@ -22,9 +23,7 @@ export const tutorConfigSchema = z.object({
     .transform((v) => v?.trim() || undefined),
   /** Deadline of one library search (ms): it is on the voice-to-voice path. */
   TUTOR_RETRIEVAL_TIMEOUT_MS: env.positiveInt(5000),
-  QDRANT_URL: env.optionalUrl(),
-  QDRANT_API_KEY: z.string().optional(),
-  QDRANT_COLLECTION: z.string().default('lm_chunks'),
+  ...qdrantConfigSchema.shape,
   OLLAMA_URL: env.optionalUrl(),
   OLLAMA_MODEL: z.string().default('llama3.2:1b'),
   /** Extra wait after an unpunctuated end of turn (ms). */

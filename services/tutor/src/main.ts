@@ -63,11 +63,7 @@ if (config.LIBRARY_GRPC_ADDRESS && auth.tokens) {
 } else {
   const opened = await openMaterialLibrary({
     db,
-    qdrant: {
-      url: config.QDRANT_URL,
-      apiKey: config.QDRANT_API_KEY,
-      collection: config.QDRANT_COLLECTION,
-    },
+    qdrant: config,
     vectorsDir: join(config.LM_DATA_DIR, 'vectors'),
     logger,
     onClose: (name, close) => shutdown.add(name, close),

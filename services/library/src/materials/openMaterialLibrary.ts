@@ -2,18 +2,15 @@ import type { Db } from '@lm/db';
 import type { Logger } from '@lm/kit';
 import { SentenceEmbedder } from '@lm/models';
 import { createVectorStore } from '../search/createVectorStore.js';
+import type { QdrantConfig } from '../search/qdrantConfig.js';
 import type { VectorStore } from '../search/VectorStore.js';
 import { MaterialLibrary } from './MaterialLibrary.js';
 import { libraryDb } from './tables.js';
 
 export interface OpenMaterialLibraryOptions {
   db: Db;
-  /** Qdrant when `url` is set (QDRANT_URL, QDRANT_API_KEY, QDRANT_COLLECTION). */
-  qdrant: {
-    url?: string | undefined;
-    apiKey?: string | undefined;
-    collection?: string | undefined;
-  };
+  /** The process's config (its QDRANT_* settings are read). */
+  qdrant: QdrantConfig;
   /** With PostgreSQL and no Qdrant, vectors stay in a PGlite folder here. */
   vectorsDir: string;
   logger: Logger;
@@ -31,9 +28,9 @@ export async function openMaterialLibrary(
   options: OpenMaterialLibraryOptions,
 ): Promise<{ library: MaterialLibrary; vectors: VectorStore; embedder: SentenceEmbedder }> {
   const vectors = await createVectorStore({
-    qdrantUrl: options.qdrant.url,
-    qdrantApiKey: options.qdrant.apiKey,
-    qdrantCollection: options.qdrant.collection,
+    qdrantUrl: options.qdrant.QDRANT_URL,
+    qdrantApiKey: options.qdrant.QDRANT_API_KEY,
+    qdrantCollection: options.qdrant.QDRANT_COLLECTION,
     pglite: options.db.pglite,
     dataDir: options.vectorsDir,
   });

@@ -1,3 +1,4 @@
+import type { TimedWord } from '../../src/LocalAgreement.js';
 import type { SpeechDetector } from '../../src/ports.js';
 
 /** Deterministic stand-in for the VAD in state-machine tests: loud frames (RMS > 0.05) are speech. */
@@ -17,4 +18,13 @@ export function pcm(ms: number, loud: boolean): Buffer {
     for (let i = 0; i < samples.length; i++)
       samples[i] = Math.round(8000 * Math.sin((2 * Math.PI * 220 * i) / 16_000));
   return Buffer.from(samples.buffer);
+}
+
+/** Words w0, w1, … one per 250 ms of the decoded audio: successive decodes of a growing buffer agree. */
+export function metronomeWords(audio: Float32Array): TimedWord[] {
+  const ms = (audio.length * 1000) / 16_000;
+  const words: TimedWord[] = [];
+  for (let t = 0; t + 250 <= ms; t += 250)
+    words.push({ text: `w${t / 250}`, startMs: t, endMs: t + 200, confidence: 0.9 });
+  return words;
 }
