@@ -8,13 +8,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { homedir, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { LocalServiceTokenSource, LocalTokenIssuer, PLATFORM_AUDIENCE } from '@lm/kit';
+import { ServiceProcess, freePort } from '@lm/kit/testing';
 import {
   LoadUsageError,
   type LoadOptions,
   type ScenarioName,
   parseLoadArgs,
 } from './LoadOptions.js';
-import { ManagedProcess, freePort } from './ManagedProcess.js';
 import { type Outcome, resultsTable, vitestShapedReport } from './outcomes.js';
 import { makeTestAudio } from './testAudio.js';
 
@@ -163,13 +163,14 @@ async function runK6(
 async function startSpeech(
   target: string,
   outDir: string,
-  owners: ManagedProcess[][],
+  owners: ServiceProcess[][],
 ): Promise<string> {
   const [grpcPort, opsPort] = [await freePort(), await freePort()];
-  const speech = new ManagedProcess(
-    'speech service',
-    join(ROOT, 'services/speech/src/main.ts'),
-    embeddedEnv({
+  log(`grpc: starting the speech service on 127.0.0.1:${grpcPort}`);
+  const speech = ServiceProcess.spawn({
+    name: 'speech service',
+    entry: join(ROOT, 'services/speech/src/main.ts'),
+    env: embeddedEnv({
       GRPC_HOST: '127.0.0.1',
       GRPC_PORT: String(grpcPort),
       OPS_HOST: '127.0.0.1',
@@ -179,12 +180,10 @@ async function startSpeech(
       LM_AUTH_JWKS_URL: `${target}/api/auth/jwks.json`,
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     }),
-    join(outDir, 'speech.log'),
-  );
-  log(`grpc: starting the speech service on 127.0.0.1:${grpcPort}`);
-  speech.start();
+    logFile: join(outDir, 'speech.log'),
+  });
   for (const list of owners) list.push(speech);
-  await speech.waitReady(`http://127.0.0.1:${opsPort}/readyz`, 120_000);
+  await speech.ready(`http://127.0.0.1:${opsPort}/readyz`, 120_000);
   return `127.0.0.1:${grpcPort}`;
 }
 
@@ -198,7 +197,7 @@ async function runScenario(
     outDir: string;
     audio: { pcmPath: string; wavPath: string };
     /** The run's processes, stopped on a signal. */
-    started: ManagedProcess[];
+    started: ServiceProcess[];
   },
 ): Promise<Outcome> {
   const base = options.mode === 'smoke' ? SMOKE[scenario] : FULL[scenario];
@@ -219,7 +218,7 @@ async function runScenario(
     ...size.extra,
   };
   const secrets: Record<string, string> = {};
-  const helpers: ManagedProcess[] = [];
+  const helpers: ServiceProcess[] = [];
   try {
     const unavailable = await missingRoute(target, scenario);
     if (unavailable !== undefined) {
@@ -270,7 +269,7 @@ async function main(options: LoadOptions): Promise<number> {
     options.outDir ?? join(process.env.LM_DATA_DIR ?? join(ROOT, '.lm'), 'loadtests', stamp),
   );
   mkdirSync(outDir, { recursive: true });
-  const started: ManagedProcess[] = [];
+  const started: ServiceProcess[] = [];
   const stopAll = async (): Promise<void> => {
     for (const p of started.reverse()) await p.stop();
     rmSync(work, { recursive: true, force: true });
@@ -293,24 +292,23 @@ async function main(options: LoadOptions): Promise<number> {
     if (target === undefined) {
       const port = await freePort();
       platformDataDir = join(work, 'data');
-      const platform = new ManagedProcess(
-        'embedded platform',
-        join(ROOT, 'services/embedded/src/main.ts'),
-        embeddedEnv({
+      target = `http://127.0.0.1:${port}`;
+      log(`starting the embedded platform at ${target} (log: ${join(outDir, 'platform.log')})`);
+      const platform = ServiceProcess.spawn({
+        name: 'embedded platform',
+        entry: join(ROOT, 'services/embedded/src/main.ts'),
+        env: embeddedEnv({
           GATEWAY_HOST: '127.0.0.1',
           GATEWAY_PORT: String(port),
           LM_DATA_DIR: platformDataDir,
           LM_MEDIA_ENABLED: 'false',
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
         }),
-        join(outDir, 'platform.log'),
-      );
-      target = `http://127.0.0.1:${port}`;
-      log(`starting the embedded platform at ${target} (log: ${join(outDir, 'platform.log')})`);
-      platform.start();
+        logFile: join(outDir, 'platform.log'),
+      });
       started.push(platform);
       const t0 = Date.now();
-      await platform.waitReady(`${target}/readyz`, 180_000);
+      await platform.ready(`${target}/readyz`, 180_000);
       log(`platform ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
 

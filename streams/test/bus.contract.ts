@@ -27,7 +27,7 @@ import {
   testTopic,
   type TestEvent,
 } from './support/testTopic.js';
-import { sleep, waitFor } from './support/waitFor.js';
+import { sleep, waitFor } from '@lm/kit/testing';
 
 export interface DoomedConsumerArgs {
   /** The bus of the test (an in-process consumer uses it; a child process builds its own). */
@@ -115,12 +115,7 @@ export function busContract(name: string, harness: BusContractHarness): void {
         key: 'lecture-42',
         partition: partitionForKey('lecture-42', audioTopic.partitions),
       });
-      await waitFor(
-        'the chunk',
-        () => got.items.length,
-        (n) => n >= 1,
-        T,
-      );
+      await waitFor('the chunk', () => got.items.length, { until: (n) => n >= 1, timeoutMs: T });
       const [{ value, delivery }] = got.items as [(typeof got.items)[number]];
       expect(value).toEqual(chunk);
       expect(delivery).toMatchObject({
@@ -144,12 +139,10 @@ export function busContract(name: string, harness: BusContractHarness): void {
         message: expect.stringContaining('sessionId is empty') as unknown,
       });
       await bus.publish(audioTopic, { ...good, sequence: 2 });
-      await waitFor(
-        'the valid chunk',
-        () => got.items.length,
-        (n) => n >= 1,
-        T,
-      );
+      await waitFor('the valid chunk', () => got.items.length, {
+        until: (n) => n >= 1,
+        timeoutMs: T,
+      });
       await sleep(harness.quietMs);
       expect(got.ids).toEqual(['s1/mic/2']);
     });
@@ -165,12 +158,10 @@ export function busContract(name: string, harness: BusContractHarness): void {
       for (let i = 0; i < events.length; i += keys.length) {
         await bus.publish(topic, events.slice(i, i + keys.length));
       }
-      await waitFor(
-        '400 events',
-        () => got.items.length,
-        (n) => n >= events.length,
-        T,
-      );
+      await waitFor('400 events', () => got.items.length, {
+        until: (n) => n >= events.length,
+        timeoutMs: T,
+      });
       const partitionsUsed = new Set<number>();
       for (const key of keys) {
         const mine = got.items.filter((i) => i.value.key === key);
@@ -199,12 +190,10 @@ export function busContract(name: string, harness: BusContractHarness): void {
         5,
       );
       await bus.publish(topic, events);
-      await waitFor(
-        'all events across both members',
-        () => new Set([...a.ids, ...b.ids]).size,
-        (n) => n >= events.length,
-        T,
-      );
+      await waitFor('all events across both members', () => new Set([...a.ids, ...b.ids]).size, {
+        until: (n) => n >= events.length,
+        timeoutMs: T,
+      });
       await sleep(harness.quietMs);
       expect(a.items.length).toBeGreaterThan(0);
       expect(b.items.length).toBeGreaterThan(0);
@@ -224,18 +213,14 @@ export function busContract(name: string, harness: BusContractHarness): void {
       const events = interleavedEvents(['a', 'b', 'c', 'd', 'e'], 10);
       await bus.publish(topic, events);
       const all = sorted(events.map(testEventId));
-      await waitFor(
-        'group 1',
-        () => g1.items.length,
-        (n) => n >= events.length,
-        T,
-      );
-      await waitFor(
-        'group 2',
-        () => g2.items.length,
-        (n) => n >= events.length,
-        T,
-      );
+      await waitFor('group 1', () => g1.items.length, {
+        until: (n) => n >= events.length,
+        timeoutMs: T,
+      });
+      await waitFor('group 2', () => g2.items.length, {
+        until: (n) => n >= events.length,
+        timeoutMs: T,
+      });
       expect(sorted(g1.ids)).toEqual(all);
       expect(sorted(g2.ids)).toEqual(all);
     });
@@ -254,18 +239,11 @@ export function busContract(name: string, harness: BusContractHarness): void {
         { key: 'x', seq: 3 },
         { key: 'y', seq: 3 },
       ]);
-      await waitFor(
-        'early group',
-        () => early.items.length,
-        (n) => n >= 8,
-        T,
-      );
-      await waitFor(
-        'late group',
-        () => late.items.length,
-        (n) => n >= 2,
-        T,
-      );
+      await waitFor('early group', () => early.items.length, {
+        until: (n) => n >= 8,
+        timeoutMs: T,
+      });
+      await waitFor('late group', () => late.items.length, { until: (n) => n >= 2, timeoutMs: T });
       expect(sorted(late.ids)).toEqual(['x/3', 'y/3']);
 
       // Restart of the late group: it resumes after what it committed, not at the new end.
@@ -276,12 +254,10 @@ export function busContract(name: string, harness: BusContractHarness): void {
       ]);
       const resumed = new Received<TestEvent>();
       await bus.subscribe(topic, { group: 'late', fromBeginning: true }, resumed.handler);
-      await waitFor(
-        'resumed group',
-        () => resumed.items.length,
-        (n) => n >= 2,
-        T,
-      );
+      await waitFor('resumed group', () => resumed.items.length, {
+        until: (n) => n >= 2,
+        timeoutMs: T,
+      });
       await sleep(harness.quietMs);
       expect(sorted(resumed.ids)).toEqual(['x/4', 'y/4']);
     });
@@ -304,12 +280,10 @@ export function busContract(name: string, harness: BusContractHarness): void {
         sink,
         behaviour: { kind: 'hang', after: 12 },
       });
-      await waitFor(
-        'the doomed consumer to handle 12',
-        () => sink.lines().length,
-        (n) => n >= 12,
-        T,
-      );
+      await waitFor('the doomed consumer to handle 12', () => sink.lines().length, {
+        until: (n) => n >= 12,
+        timeoutMs: T,
+      });
       await doomed.kill();
       const beforeCrash = sink.lines();
 
@@ -325,12 +299,10 @@ export function busContract(name: string, harness: BusContractHarness): void {
         { group: 'transcriber', fromBeginning: true, dedupe: { store: sink } },
         (_event, delivery) => sink.append(delivery.id),
       );
-      await waitFor(
-        'every message in the sink',
-        () => new Set(sink.lines()).size,
-        (n) => n >= all.length,
-        T + 30_000,
-      );
+      await waitFor('every message in the sink', () => new Set(sink.lines()).size, {
+        until: (n) => n >= all.length,
+        timeoutMs: T + 30_000,
+      });
       await sleep(harness.quietMs);
 
       const lines = sink.lines();
@@ -366,18 +338,14 @@ export function busContract(name: string, harness: BusContractHarness): void {
         { key: 'k', seq: 2, fail: 'reject' },
         { key: 'k', seq: 3 },
       ]);
-      await waitFor(
-        'the rest handled',
-        () => got.items.length,
-        (n) => n >= 3,
-        T,
-      );
-      await waitFor(
-        'the dead letter',
-        () => dead.items.length,
-        (n) => n >= 1,
-        T,
-      );
+      await waitFor('the rest handled', () => got.items.length, {
+        until: (n) => n >= 3,
+        timeoutMs: T,
+      });
+      await waitFor('the dead letter', () => dead.items.length, {
+        until: (n) => n >= 1,
+        timeoutMs: T,
+      });
       expect(got.items.map((i) => i.value.seq)).toEqual([0, 1, 3]);
       const [letter] = dead.items as [(typeof dead.items)[number]];
       expect(testEventCodec.decode(letter.value)).toEqual({ key: 'k', seq: 2, fail: 'reject' });
@@ -421,18 +389,14 @@ export function busContract(name: string, harness: BusContractHarness): void {
         { key: 'k', seq: 1, fail: 'broken' },
         { key: 'k', seq: 2 },
       ]);
-      await waitFor(
-        'the healthy messages',
-        () => handled.length,
-        (n) => n >= 2,
-        T,
-      );
-      await waitFor(
-        'the dead letter',
-        () => dead.items.length,
-        (n) => n >= 1,
-        T,
-      );
+      await waitFor('the healthy messages', () => handled.length, {
+        until: (n) => n >= 2,
+        timeoutMs: T,
+      });
+      await waitFor('the dead letter', () => dead.items.length, {
+        until: (n) => n >= 1,
+        timeoutMs: T,
+      });
       expect(handled).toEqual(['k/0', 'k/2']);
       expect(attempts.get('k/0')).toEqual([1, 2, 3]);
       expect(attempts.get('k/1')).toEqual([1, 2, 3]);
@@ -451,18 +415,14 @@ export function busContract(name: string, harness: BusContractHarness): void {
       await bus.subscribe(topic.dlq!, { group: 'dlq-reader', fromBeginning: true }, dead.handler);
       await bus.publishRaw(topic, [{ key: 'k', value: Buffer.from('\u0000not json at all') }]);
       await bus.publish(topic, { key: 'k', seq: 1 });
-      await waitFor(
-        'the good message',
-        () => got.items.length,
-        (n) => n >= 1,
-        T,
-      );
-      await waitFor(
-        'the dead letter',
-        () => dead.items.length,
-        (n) => n >= 1,
-        T,
-      );
+      await waitFor('the good message', () => got.items.length, {
+        until: (n) => n >= 1,
+        timeoutMs: T,
+      });
+      await waitFor('the dead letter', () => dead.items.length, {
+        until: (n) => n >= 1,
+        timeoutMs: T,
+      });
       expect(got.ids).toEqual(['k/1']);
       expect(dead.items[0]!.value.toString('utf8')).toBe('\u0000not json at all');
       const info = readDeadLetter(dead.items[0]!.delivery);
@@ -478,12 +438,10 @@ export function busContract(name: string, harness: BusContractHarness): void {
       await bus.publish(topic, { key: 'k', seq: 0, note: 'first' });
       await bus.publish(topic, { key: 'k', seq: 0, note: 'producer retried' });
       await bus.publish(topic, { key: 'k', seq: 1 });
-      await waitFor(
-        'two distinct messages',
-        () => sub.stats().received,
-        (n) => n >= 3,
-        T,
-      );
+      await waitFor('two distinct messages', () => sub.stats().received, {
+        until: (n) => n >= 3,
+        timeoutMs: T,
+      });
       expect(got.ids).toEqual(['k/0', 'k/1']);
       expect(got.items[0]!.value.note).toBe('first');
       expect(sub.stats()).toMatchObject({ handled: 2, duplicates: 1 });
@@ -500,24 +458,17 @@ export function busContract(name: string, harness: BusContractHarness): void {
         finished.push(event.seq);
       });
       await bus.publish(topic, interleavedEvents(['k'], 5));
-      await waitFor(
-        'the second message to start',
-        () => started.length,
-        (n) => n >= 2,
-        T,
-      );
+      await waitFor('the second message to start', () => started.length, {
+        until: (n) => n >= 2,
+        timeoutMs: T,
+      });
       await sub.close();
       expect(finished).toEqual([0, 1]); // in flight when close() was called, finished before it resolved
       expect(started).toEqual([0, 1]); // nothing new was taken
 
       const next = new Received<TestEvent>();
       await bus.subscribe(topic, { group: 'slow' }, next.handler);
-      await waitFor(
-        'the rest',
-        () => next.items.length,
-        (n) => n >= 3,
-        T,
-      );
+      await waitFor('the rest', () => next.items.length, { until: (n) => n >= 3, timeoutMs: T });
       await sleep(harness.quietMs);
       expect(next.items.map((i) => i.value.seq)).toEqual([2, 3, 4]);
     });
@@ -546,12 +497,10 @@ export function busContract(name: string, harness: BusContractHarness): void {
         { key: held!, seq: 3 },
       ];
       await bus.publish(topic, events);
-      await waitFor(
-        'every event handled',
-        () => handled.length,
-        (n) => n >= events.length,
-        T,
-      );
+      await waitFor('every event handled', () => handled.length, {
+        until: (n) => n >= events.length,
+        timeoutMs: T,
+      });
       // One member owns every partition, and was told so.
       expect(holding.assignments.at(-1)).toEqual([0, 1, 2]);
       await sub.close();
@@ -559,12 +508,10 @@ export function busContract(name: string, harness: BusContractHarness): void {
       // A new member (a restarted service) starts where the group committed.
       const again = new Received<TestEvent>();
       await bus.subscribe(topic, { group: 'stateful', fromBeginning: true }, again.handler);
-      await waitFor(
-        'the held-back messages',
-        () => again.items.length,
-        (n) => n >= 3,
-        T,
-      );
+      await waitFor('the held-back messages', () => again.items.length, {
+        until: (n) => n >= 3,
+        timeoutMs: T,
+      });
       await sleep(harness.quietMs);
       // Only the key still holding, from its oldest needed message on, in order.
       expect(again.ids).toEqual([`${held}/1`, `${held}/2`, `${held}/3`]);
@@ -600,12 +547,10 @@ export function busContract(name: string, harness: BusContractHarness): void {
         sink,
         behaviour: { kind: 'hold' },
       });
-      await waitFor(
-        'the doomed consumer to handle every message',
-        () => sink.lines().length,
-        (n) => n >= first.length,
-        T,
-      );
+      await waitFor('the doomed consumer to handle every message', () => sink.lines().length, {
+        until: (n) => n >= first.length,
+        timeoutMs: T,
+      });
       // Time for the late release and a few commit intervals, then the process dies (SIGKILL).
       await sleep(RELEASE_LATER_MS + 5 * HOLD_COMMIT_INTERVAL_MS);
       await doomed.kill();
@@ -618,12 +563,10 @@ export function busContract(name: string, harness: BusContractHarness): void {
       await bus.publish(topic, second);
       const restarted = new Received<TestEvent>();
       await bus.subscribe(topic, { group: 'stateful', fromBeginning: true }, restarted.handler);
-      await waitFor(
-        'the held-back and the new messages',
-        () => restarted.items.length,
-        (n) => n >= 5,
-        T + 30_000,
-      );
+      await waitFor('the held-back and the new messages', () => restarted.items.length, {
+        until: (n) => n >= 5,
+        timeoutMs: T + 30_000,
+      });
       await sleep(harness.quietMs);
       expect(sorted(sink.lines())).toEqual(sorted(first.map(testEventId)));
       expect(sorted(restarted.ids)).toEqual(
@@ -653,12 +596,10 @@ export function busContract(name: string, harness: BusContractHarness): void {
         if (event.seq === 0) await sleep(harness.longHandlerMs);
       });
       await bus.publish(topic, interleavedEvents(['k'], 3));
-      await waitFor(
-        'all three',
-        () => seen.length,
-        (n) => n >= 3,
-        T + harness.longHandlerMs,
-      );
+      await waitFor('all three', () => seen.length, {
+        until: (n) => n >= 3,
+        timeoutMs: T + harness.longHandlerMs,
+      });
       await sleep(harness.quietMs);
       expect(seen).toEqual([0, 1, 2]);
       expect(sub.stats()).toMatchObject({ received: 3, handled: 3, duplicates: 0 });
@@ -682,18 +623,14 @@ export function busContract(name: string, harness: BusContractHarness): void {
       ];
       await bus.publish(topic, events);
       const expected = sorted(events.map(testEventId));
-      await waitFor(
-        'tail 1',
-        () => t1.items.length,
-        (n) => n >= events.length,
-        T,
-      );
-      await waitFor(
-        'tail 2',
-        () => failing.stats().received,
-        (n) => n >= events.length,
-        T,
-      );
+      await waitFor('tail 1', () => t1.items.length, {
+        until: (n) => n >= events.length,
+        timeoutMs: T,
+      });
+      await waitFor('tail 2', () => failing.stats().received, {
+        until: (n) => n >= events.length,
+        timeoutMs: T,
+      });
       expect(sorted(t1.ids)).toEqual(expected);
       expect(new Set(t1.items.map((i) => i.delivery.partition)).size).toBeGreaterThan(1);
       expect(sorted(t2.ids)).toEqual(expected.filter((id) => id !== 'a/4'));
@@ -702,12 +639,10 @@ export function busContract(name: string, harness: BusContractHarness): void {
       // Tails commit nothing: a group created now from the beginning still gets everything.
       const group = new Received<TestEvent>();
       await bus.subscribe(topic, { group: 'after-tails', fromBeginning: true }, group.handler);
-      await waitFor(
-        'the group',
-        () => group.items.length,
-        (n) => n >= events.length + 4,
-        T,
-      );
+      await waitFor('the group', () => group.items.length, {
+        until: (n) => n >= events.length + 4,
+        timeoutMs: T,
+      });
     });
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '@lm/kit/testing';
 import { BusConfigError, KafkaBus, MemoryBus, createBus, silentLogger } from '../src/index.js';
 import { interleavedEvents, testTopic, type TestEvent } from './support/testTopic.js';
-import { waitFor } from './support/waitFor.js';
 
 // What the contract cannot say about every bus: the MemoryBus's own bounds and rebalancing.
 describe('MemoryBus', () => {
@@ -14,24 +14,20 @@ describe('MemoryBus', () => {
     const subB = await bus.subscribe(topic, { group: 'g' }, (_e, d) => void b.push(d.id));
     const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
     await bus.publish(topic, interleavedEvents(keys, 5));
-    await waitFor(
-      'first half',
-      () => a.length + b.length,
-      (n) => n >= 60,
-      2_000,
-    );
+    await waitFor('first half', () => a.length + b.length, {
+      until: (n) => n >= 60,
+      timeoutMs: 2_000,
+    });
     expect(a.length).toBeGreaterThan(0);
     expect(b.length).toBeGreaterThan(0);
 
     await subB.close();
     const more = keys.map((key): TestEvent => ({ key, seq: 5 }));
     await bus.publish(topic, more);
-    await waitFor(
-      'second half on A',
-      () => a.length + b.length,
-      (n) => n >= 72,
-      2_000,
-    );
+    await waitFor('second half on A', () => a.length + b.length, {
+      until: (n) => n >= 72,
+      timeoutMs: 2_000,
+    });
     expect(b.length + a.length).toBe(72);
     expect(new Set([...a, ...b]).size).toBe(72);
     expect(a.filter((id) => id.endsWith('/5'))).toHaveLength(12);
@@ -53,12 +49,10 @@ describe('MemoryBus', () => {
       await gate;
     });
     await bus.publish(topic, { key: 'k', seq: 0 });
-    await waitFor(
-      'the first message in the handler',
-      () => seen.length,
-      (n) => n === 1,
-      2_000,
-    );
+    await waitFor('the first message in the handler', () => seen.length, {
+      until: (n) => n === 1,
+      timeoutMs: 2_000,
+    });
     await bus.publish(topic, interleavedEvents(['k'], 1000).slice(1));
     expect(bus.partitionState(topic, 0)).toMatchObject({
       retainedMessages: 50,
@@ -66,12 +60,10 @@ describe('MemoryBus', () => {
       endOffset: 1000,
     });
     release();
-    await waitFor(
-      'the retained tail',
-      () => seen.length,
-      (n) => n >= 51,
-      2_000,
-    );
+    await waitFor('the retained tail', () => seen.length, {
+      until: (n) => n >= 51,
+      timeoutMs: 2_000,
+    });
     expect(seen.slice(0, 2)).toEqual([0, 950]);
     expect(seen.at(-1)).toBe(999);
     await bus.close();

@@ -166,7 +166,30 @@ export class GatewayClient {
     );
   }
 
-  /** Opens a WebSocket on the gateway with the token; resolves once it is open. */
+  /**
+   * Opens a voice tutoring session in a course (continuing `conversationId` if given): the
+   * student's audio goes to `/ws/ingest/:sessionId`, the tutor's replies and speech come on
+   * `/ws/tutor/:sessionId`.
+   */
+  openTutorSession(
+    courseId: string,
+    conversationId?: string,
+  ): Promise<{ sessionId: string; conversationId: string }> {
+    return this.request('POST', '/api/tutor/sessions', { courseId, conversationId });
+  }
+
+  /** Asks the tutor by text; the body is the reply as NDJSON chunks, streamed as written. */
+  async tutorChat(input: {
+    courseId: string;
+    conversationId?: string | undefined;
+    text: string;
+  }): Promise<ReadableStream<Uint8Array>> {
+    const response = await this.fetch('POST', '/api/tutor/chat', input);
+    if (!response.body)
+      throw new GatewayError(response.status, 'internal', 'The gateway sent no reply body');
+    return response.body;
+  }
+
   /**
    * Opens a WebSocket of the platform. Pass `onMessage` when the server speaks first (the ingest's
    * `ready`, a viewer's history): a listener attached after this promise resolves can miss frames

@@ -80,18 +80,10 @@ async function chatTurn(
   text: string,
   io: TutorCommandIo,
 ): Promise<string | undefined> {
-  const response = await send(
-    args.client,
-    'POST',
-    '/api/tutor/chat',
-    JSON.stringify({ courseId: args.courseId, conversationId, text }),
-    'application/json',
-  );
+  const body = await args.client.tutorChat({ courseId: args.courseId, conversationId, text });
   let id = conversationId;
   let citations: CitationView[] = [];
-  if (!response.body)
-    throw new GatewayError(response.status, 'internal', 'The gateway sent no reply body');
-  for await (const chunk of parseNdjson<ReplyChunkView>(response.body)) {
+  for await (const chunk of parseNdjson<ReplyChunkView>(body)) {
     id = chunk.conversationId || id;
     if (chunk.token !== undefined) io.stdout.write(chunk.token);
     if (chunk.done) citations = chunk.done.citations ?? [];
@@ -107,12 +99,7 @@ async function askByVoice(
   io: TutorCommandIo,
 ): Promise<{ conversationId: string | undefined }> {
   const audio = await readFile(args.audio ?? '');
-  const session = await postJson<{ sessionId: string; conversationId: string }>(
-    args.client,
-    '/api/tutor/sessions',
-    Buffer.from(JSON.stringify({ courseId: args.courseId, conversationId: args.conversationId })),
-    'application/json',
-  );
+  const session = await args.client.openTutorSession(args.courseId, args.conversationId);
   const replies = await args.client.openSocket(
     `/ws/tutor/${encodeURIComponent(session.sessionId)}`,
   );
@@ -177,54 +164,6 @@ async function askByVoice(
   if (citations.length > 0) io.stdout.write(`${formatCitations(citations)}\n`);
   io.stderr.write(`spoken answer: ${out} (${(samples.length / sampleRate).toFixed(1)} s)\n`);
   return { conversationId: session.conversationId };
-}
-
-async function postJson<T>(
-  client: GatewayClient,
-  path: string,
-  body: Buffer,
-  contentType = 'application/octet-stream',
-): Promise<T> {
-  const response = await send(client, 'POST', path, body, contentType);
-  return (await response.json()) as T;
-}
-
-async function send(
-  client: GatewayClient,
-  method: string,
-  path: string,
-  body: Buffer | string,
-  contentType: string,
-): Promise<Response> {
-  const headers: Record<string, string> = { 'content-type': contentType };
-  if (client.token) headers.authorization = `Bearer ${client.token}`;
-  let response: Response;
-  try {
-    response = await fetch(new URL(path, client.baseUrl), {
-      method,
-      headers,
-      body:
-        typeof body === 'string'
-          ? body
-          : new Uint8Array(body.buffer, body.byteOffset, body.byteLength),
-    });
-  } catch (error) {
-    throw new GatewayError(
-      0,
-      'unavailable',
-      `Cannot reach ${client.baseUrl}: ${(error as Error).message}`,
-    );
-  }
-  if (!response.ok) {
-    const parsed = (await response.json().catch(() => undefined)) as
-      { error?: { code?: string; message?: string } } | undefined;
-    throw new GatewayError(
-      response.status,
-      parsed?.error?.code ?? 'internal',
-      parsed?.error?.message ?? `HTTP ${response.status}`,
-    );
-  }
-  return response;
 }
 
 function rawText(data: RawData): string {

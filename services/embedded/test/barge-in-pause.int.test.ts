@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WebSocket } from 'ws';
 import { synthesizeSpeech } from '@lm/audio/testing';
-import { GatewayClient } from '@lm/cli';
-import { startTestPlatform } from '@lm/embedded/testing';
+import { waitFor } from '@lm/kit/testing';
+import { DEV, startTestPlatform } from './support/platform.js';
+import { openVoiceTutor, type TutorFrame } from './support/voiceTutor.js';
 
 // The other side of barge-in: the tutor must not cut in on a student who only pauses. A reply
 // is prepared during every pause (decision 0022), but it goes out only when the turn is over.
-
-const LECTURER = { email: 'lecturer@example.test', password: 'lecturer-dev-password' };
-const STUDENT = { email: 'student1@example.test', password: 'student1-dev-password' };
-const COURSE = 'biology-101';
 
 const NOTES = `# Cell Biology
 
@@ -22,21 +18,6 @@ release carbon dioxide and water as waste.
 
 Ribosomes are the sites of protein synthesis. They read messenger RNA.
 `;
-
-interface TutorFrame {
-  at: number;
-  type: string;
-  utteranceId?: string;
-  pcm?: string;
-  endOfUtterance?: boolean;
-  chunk?: { turnId?: string; done?: unknown };
-}
-
-interface StoredMessage {
-  role: string;
-  content: string;
-  turnId: string | null;
-}
 
 const FRAME_SAMPLES = 1600; // 100 ms at 16 kHz
 /** A pause inside the question: past the 160 ms that ends an utterance, short of the turn's end. */
@@ -56,33 +37,6 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-async function login(who: { email: string; password: string }): Promise<GatewayClient> {
-  const client = new GatewayClient(platform.url);
-  await client.login(who.email, who.password);
-  return client;
-}
-
-function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (predicate()) resolve();
-      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(check, 5);
-    };
-    check();
-  });
-}
-
-function nextMessage(socket: WebSocket): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    socket.once('message', (data: Buffer) => resolve(JSON.parse(data.toString()) as never));
-    socket.once('close', (code, reason) =>
-      reject(new Error(`socket closed (${code}) ${reason.toString()}`)),
-    );
-  });
-}
-
 /** The speech of an espeak-ng recording without its trailing silence (~350 ms). */
 function trimmed(samples: Int16Array): Int16Array {
   let end = samples.length;
@@ -92,42 +46,11 @@ function trimmed(samples: Int16Array): Int16Array {
 
 describe('turn-taking through the gateway (embedded platform, real whisper and Piper)', () => {
   it('a pause inside a question is not its end: one reply, to the whole question, after it', async () => {
-    const lecturer = await login(LECTURER);
-    const upload = await fetch(
-      new URL(`/api/courses/${COURSE}/materials?filename=cells.md`, platform.url),
-      {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${lecturer.token ?? ''}`,
-          'content-type': 'text/markdown',
-        },
-        body: NOTES,
-      },
-    );
-    expect(upload.status).toBe(201);
-
-    const student = await login(STUDENT);
-    const auth = { authorization: `Bearer ${student.token ?? ''}` };
-    const opened = await fetch(new URL('/api/tutor/sessions', platform.url), {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ courseId: COURSE }),
-    });
-    expect(opened.status).toBe(201);
-    const { sessionId, conversationId } = (await opened.json()) as {
-      sessionId: string;
-      conversationId: string;
-    };
-
-    const frames: TutorFrame[] = [];
-    const tutorSocket = await student.openSocket(`/ws/tutor/${sessionId}`);
-    const tutorReady = nextMessage(tutorSocket);
-    tutorSocket.on('message', (data: Buffer) => {
-      frames.push({ at: Date.now(), ...(JSON.parse(data.toString()) as Omit<TutorFrame, 'at'>) });
-    });
-    expect((await tutorReady).type).toBe('ready');
-    const ingest = await student.openSocket(`/ws/ingest/${sessionId}?format=pcm16`);
-    expect((await nextMessage(ingest)).type).toBe('ready');
+    const lecturer = await platform.signIn(DEV.lecturer);
+    await lecturer.uploadMaterial(DEV.course, Buffer.from(NOTES), { filename: 'cells.md' });
+    const student = await platform.signIn(DEV.student);
+    const tutor = await openVoiceTutor(student, DEV.course);
+    const { frames, ingest } = tutor;
 
     // "What do mitochondria produce … and what do they release as waste?" with a short pause.
     const first = trimmed(synthesizeSpeech('What do mitochondria produce', { speed: 150 }).samples);
@@ -160,7 +83,7 @@ describe('turn-taking through the gateway (embedded platform, real whisper and P
 
     try {
       const isAudio = (f: TutorFrame) => f.type === 'audio' && (f.pcm?.length ?? 0) > 0;
-      await waitFor(() => frames.some(isAudio), 90_000, 'the first reply audio');
+      await waitFor('the first reply audio', () => frames.some(isAudio), { timeoutMs: 90_000 });
       const firstAudio = frames.find(isAudio)!;
       const voiceToVoiceMs = firstAudio.at - speechEndsAt;
       console.log(`voice-to-voice through the gateway: ${Math.round(voiceToVoiceMs)} ms`);
@@ -171,9 +94,9 @@ describe('turn-taking through the gateway (embedded platform, real whisper and P
       expect(voiceToVoiceMs).toBeLessThan(VOICE_TO_VOICE_BOUND_MS);
       const turnId = firstAudio.utteranceId ?? '';
       await waitFor(
-        () => frames.some((f) => f.type === 'reply' && f.chunk?.turnId === turnId && f.chunk.done),
-        30_000,
         'the reply to end',
+        () => frames.some((f) => f.type === 'reply' && f.chunk?.turnId === turnId && f.chunk.done),
+        { timeoutMs: 30_000 },
       );
       // One turn: no reply to the first half went out.
       const turns = new Set(
@@ -182,10 +105,7 @@ describe('turn-taking through the gateway (embedded platform, real whisper and P
       expect([...turns]).toEqual([turnId]);
 
       // The conversation holds the whole question once, and its answer.
-      const response = await fetch(new URL(`/api/conversations/${conversationId}`, platform.url), {
-        headers: auth,
-      });
-      const { messages } = (await response.json()) as { messages: StoredMessage[] };
+      const messages = await tutor.messages();
       console.log(`stored: ${messages.map((m) => `${m.role}: "${m.content}"`).join(' | ')}`);
       expect(messages.map((m) => [m.role, m.turnId])).toEqual([
         ['user', turnId],
@@ -196,15 +116,14 @@ describe('turn-taking through the gateway (embedded platform, real whisper and P
 
       // The student's voice was labelled tutoring audio at the ingest, so it is not recorded
       // as a lecture (and the transcriber ends a tutoring turn on its shorter silence).
-      const audio = await fetch(new URL(`/api/sessions/${sessionId}/audio`, platform.url), {
-        headers: auth,
+      const audio = await fetch(new URL(`/api/sessions/${tutor.sessionId}/audio`, platform.url), {
+        headers: { authorization: `Bearer ${student.token ?? ''}` },
       });
       expect(audio.status).toBe(404);
     } finally {
       stopped = true;
       await mic;
-      ingest.close();
-      tutorSocket.close();
+      tutor.close();
     }
   }, 240_000);
 });

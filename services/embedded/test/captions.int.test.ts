@@ -5,10 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeWav } from '@lm/audio';
 import { LECTURE_PASSAGES, synthesizeSpeech, wordErrorRate } from '@lm/audio/testing';
 import { GatewayClient, runCaption } from '@lm/cli';
-import { startTestPlatform } from './support/platform.js';
+import { DEV, startTestPlatform } from './support/platform.js';
 
-const LECTURER = { email: 'lecturer@example.test', password: 'lecturer-dev-password' };
-const OUTSIDER = { email: 'student2@example.test', password: 'student2-dev-password' };
 const sink = { write: () => true, isTTY: false };
 
 let platform: Awaited<ReturnType<typeof startTestPlatform>>;
@@ -21,17 +19,11 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-async function signedIn(who: { email: string; password: string }): Promise<GatewayClient> {
-  const client = new GatewayClient(platform.url);
-  await client.login(who.email, who.password);
-  return client;
-}
-
 describe('live captions through the embedded platform (ingest → bus → transcriber → gateway)', () => {
   it('captions a spoken recording: partials while it plays, finals that match its words, stored transcript', async () => {
     const passage = LECTURE_PASSAGES[0];
     const speech = synthesizeSpeech(passage, { voice: 'en-us', speed: 140 });
-    const client = await signedIn(LECTURER);
+    const client = await platform.signIn(DEV.lecturer);
     const result = await runCaption(
       client,
       { file: speech.path, fast: false, timestamps: false, finishTimeoutMs: 90_000 },
@@ -59,7 +51,7 @@ describe('live captions through the embedded platform (ingest → bus → transc
       silent,
       encodeWav({ sampleRate: 16000, channels: 1, samples: new Int16Array(16000 * 5) }),
     );
-    const client = await signedIn(LECTURER);
+    const client = await platform.signIn(DEV.lecturer);
     const result = await runCaption(
       client,
       { file: silent, fast: true, timestamps: false, finishTimeoutMs: 30_000 },
@@ -70,7 +62,7 @@ describe('live captions through the embedded platform (ingest → bus → transc
   });
 
   it('refuses undecodable audio on the ingest with a clear error, and the session keeps working', async () => {
-    const client = await signedIn(LECTURER);
+    const client = await platform.signIn(DEV.lecturer);
     const session = await client.createSession({ title: 'corrupt' });
     const ingest = await client.openSocket(`/ws/ingest/${session.id}?format=container`);
     const closed = new Promise<{ code: number; frames: string[] }>((resolve) => {
@@ -97,9 +89,9 @@ describe('live captions through the embedded platform (ingest → bus → transc
   });
 
   it('keeps other people out of a session: no captions, no audio, no transcript', async () => {
-    const lecturer = await signedIn(LECTURER);
+    const lecturer = await platform.signIn(DEV.lecturer);
     const session = await lecturer.createSession({ title: 'private' });
-    const outsider = await signedIn(OUTSIDER);
+    const outsider = await platform.signIn(DEV.outsider);
     for (const path of [`/ws/captions/${session.id}`, `/ws/ingest/${session.id}`]) {
       const socket = await outsider.openSocket(path);
       const code = await new Promise<number>((resolve) => socket.on('close', (c) => resolve(c)));

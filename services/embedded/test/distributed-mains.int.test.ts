@@ -1,5 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,23 +11,12 @@ import {
 } from '@lm/proto/transcript/v1/transcript';
 import type { ReplyChunk } from '@lm/proto/tutor/v1/tutor';
 import { createBus, transcriptsTopic, tutorRepliesTopic, type Bus } from '@lm/streams';
+import { ServiceProcess, freePort } from '@lm/kit/testing';
 
 // Each service's entry point (the one its Dockerfile runs) starts against real Kafka and
 // PostgreSQL, becomes ready, and stops cleanly on SIGTERM.
 const kafka = process.env.KAFKA_BROKERS;
 const database = process.env.DATABASE_URL;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 interface RealmFile {
   clients: { clientId: string; secret?: string; directAccessGrantsEnabled?: boolean }[];
@@ -89,20 +76,21 @@ function bearer(token: string, userToken?: string): Metadata {
   return metadata;
 }
 
-const running: ChildProcess[] = [];
+const running: ServiceProcess[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
-  for (const child of running.splice(0)) child.kill('SIGKILL');
+  for (const service of running.splice(0)) await service.kill();
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
 async function startService(
   name: string,
   extraEnv: Record<string, string> = {},
-): Promise<{ child: ChildProcess; opsPort: number; grpcPort: number; output: () => string }> {
+): Promise<{ service: ServiceProcess; opsPort: number; grpcPort: number }> {
   const [opsPort, grpcPort] = [await freePort(), await freePort()];
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
+  const service = ServiceProcess.spawn({
+    name,
+    entry: `services/${name}/src/main.ts`,
     env: {
       ...process.env,
       KAFKA_BROKERS: kafka,
@@ -117,31 +105,10 @@ async function startService(
       GATEWAY_PORT: String(opsPort),
       ...extraEnv,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.push(child);
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${name} exited with ${child.exitCode}:\n${output.slice(-2000)}`);
-    const ready = await fetch(`http://127.0.0.1:${opsPort}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) return { child, opsPort, grpcPort, output: () => output };
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${name} not ready within 90 s:\n${output.slice(-2000)}`);
-}
-
-async function stopsCleanly(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  child.kill('SIGTERM');
-  return exited;
+  running.push(service);
+  await service.ready(`http://127.0.0.1:${opsPort}/readyz`);
+  return { service, opsPort, grpcPort };
 }
 
 describe('service entry points in distributed mode (real Kafka and PostgreSQL)', () => {
@@ -154,7 +121,7 @@ describe('service entry points in distributed mode (real Kafka and PostgreSQL)',
   });
 
   it('library: ready, serves transcripts over gRPC to Keycloak service identities only, stops on SIGTERM', async () => {
-    const { child, grpcPort } = await startService('library');
+    const { service: library, grpcPort } = await startService('library');
     const client = new TranscriptServiceClient(
       `127.0.0.1:${grpcPort}`,
       credentials.createInsecure(),
@@ -184,7 +151,7 @@ describe('service entry points in distributed mode (real Kafka and PostgreSQL)',
       code: 'invalid_argument',
     });
     client.close();
-    expect(await stopsCleanly(child)).toBe(0);
+    expect(await library.stop()).toBe(0);
   });
 
   it('gateway: ready with Keycloak identity, refuses a request without a token, stops on SIGTERM', async () => {
@@ -193,7 +160,7 @@ describe('service entry points in distributed mode (real Kafka and PostgreSQL)',
       keycloak,
       'KEYCLOAK_URL is unset: start Keycloak with scripts/infra/keycloak.sh',
     ).toBeTruthy();
-    const { child, opsPort } = await startService('gateway', {
+    const { service, opsPort } = await startService('gateway', {
       KEYCLOAK_URL: keycloak ?? '',
       LM_DATA_DIR: `/tmp/lm-gateway-main-${process.pid}`,
     });
@@ -203,13 +170,13 @@ describe('service entry points in distributed mode (real Kafka and PostgreSQL)',
     expect(status.mode).toBe('distributed');
     const refused = await fetch(`http://127.0.0.1:${opsPort}/api/courses`);
     expect(refused.status).toBe(401);
-    expect(await stopsCleanly(child)).toBe(0);
+    expect(await service.stop()).toBe(0);
   });
 
   for (const name of ['transcriber', 'jobs', 'speech', 'tutor']) {
     it(`${name}: ready, stops on SIGTERM`, async () => {
-      const { child } = await startService(name);
-      expect(await stopsCleanly(child)).toBe(0);
+      const { service } = await startService(name);
+      expect(await service.stop()).toBe(0);
     });
   }
 });
@@ -387,13 +354,13 @@ describe('the tutor retrieves through the library service (real processes, Kafka
       );
       if (!voiceDone) await new Promise((r) => setTimeout(r, 200));
     }
-    expect(voiceDone?.body?.$case, tutor.output().slice(-2000)).toBe('done');
+    expect(voiceDone?.body?.$case, tutor.service.tail(2000)).toBe('done');
     const voiceBody = voiceDone?.body?.$case === 'done' ? voiceDone.body.value : undefined;
     expect(voiceBody?.citations.map((c) => c.sourceId)).toContain(materialId);
     expect(voiceBody?.text).toMatch(/starving/);
 
-    expect(await stopsCleanly(gateway.child)).toBe(0);
-    expect(await stopsCleanly(tutor.child)).toBe(0);
-    expect(await stopsCleanly(library.child)).toBe(0);
+    expect(await gateway.service.stop()).toBe(0);
+    expect(await tutor.service.stop()).toBe(0);
+    expect(await library.service.stop()).toBe(0);
   });
 });

@@ -2,13 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseWav } from '@lm/audio';
 import { LECTURE_PASSAGES, synthesizeSpeech } from '@lm/audio/testing';
 import { GatewayClient } from '@lm/cli';
-import { startTestPlatform } from './support/platform.js';
+import { DEV, startTestPlatform } from './support/platform.js';
 
-const LECTURER = { email: 'lecturer@example.test', password: 'lecturer-dev-password' };
-const STUDENT = { email: 'student1@example.test', password: 'student1-dev-password' };
 /** Enrolled in no course of the lecturer's. */
-const OUTSIDER = { email: 'student2@example.test', password: 'student2-dev-password' };
-const COURSE = 'biology-101';
 
 let platform: Awaited<ReturnType<typeof startTestPlatform>>;
 
@@ -18,12 +14,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await platform?.stop();
 });
-
-async function signedIn(who: { email: string; password: string }): Promise<GatewayClient> {
-  const client = new GatewayClient(platform.url);
-  await client.login(who.email, who.password);
-  return client;
-}
 
 function audio(client: GatewayClient | undefined, sessionId: string, range?: string) {
   const headers: Record<string, string> = {};
@@ -76,8 +66,8 @@ async function finishedAudio(
 describe('live lectures are recorded (ingest → audio topic → LectureRecorder → GET audio)', () => {
   it('serves the streamed lecture as a WAV with the same samples, ranges for seeking, only to its viewers', async () => {
     const speech = synthesizeSpeech(LECTURE_PASSAGES[1], { voice: 'en-us', speed: 170 });
-    const lecturer = await signedIn(LECTURER);
-    const session = await lecturer.createSession({ title: 'Cells', courseId: COURSE });
+    const lecturer = await platform.signIn(DEV.lecturer);
+    const session = await lecturer.createSession({ title: 'Cells', courseId: DEV.course });
     const sent = Buffer.from(
       speech.samples.buffer,
       speech.samples.byteOffset,
@@ -105,7 +95,7 @@ describe('live lectures are recorded (ingest → audio topic → LectureRecorder
     expect(recorded.subarray(0, sent.length).equals(sent)).toBe(true);
 
     // An enrolled student may listen, and seek: a range answers 206 with those bytes.
-    const student = await signedIn(STUDENT);
+    const student = await platform.signIn(DEV.student);
     const ranged = await audio(student, session.id, 'bytes=32044-36043');
     expect(ranged.status).toBe(206);
     expect(ranged.headers.get('content-type')).toBe('audio/wav');
@@ -136,7 +126,7 @@ describe('live lectures are recorded (ingest → audio topic → LectureRecorder
     expect(badToken.status).toBe(401);
 
     // Outsiders get what they get for the transcript: 404 with a token, 401 without.
-    const outsider = await signedIn(OUTSIDER);
+    const outsider = await platform.signIn(DEV.outsider);
     const refused = await audio(outsider, session.id);
     expect(refused.status).toBe(404);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('not_found');
@@ -145,8 +135,8 @@ describe('live lectures are recorded (ingest → audio topic → LectureRecorder
   });
 
   it('answers 404 with a clear error for a session without audio', async () => {
-    const lecturer = await signedIn(LECTURER);
-    const session = await lecturer.createSession({ title: 'Silent start', courseId: COURSE });
+    const lecturer = await platform.signIn(DEV.lecturer);
+    const session = await lecturer.createSession({ title: 'Silent start', courseId: DEV.course });
     const response = await audio(lecturer, session.id);
     expect(response.status).toBe(404);
     const body = (await response.json()) as { error: { code: string; message: string } };

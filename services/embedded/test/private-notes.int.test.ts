@@ -33,16 +33,13 @@ import {
   withCallerIdentity,
 } from '@lm/kit';
 import {
-  EmbeddedVectorStore,
   MATERIAL_SERVICE_END_USER,
-  MaterialLibrary,
   TranscriptOwners,
   TranscriptStore,
-  libraryDb,
   materialGrpcService,
 } from '@lm/library';
-import { SentenceEmbedder } from '@lm/models';
 import { MaterialServiceClient, MaterialServiceService } from '@lm/proto/library/v1/library';
+import { openTestLibrary, type TestLibrary } from '@lm/library/testing';
 import { startTestPlatform } from './support/platform.js';
 
 const [LECTURER, STUDENT1, STUDENT2] = [DEV_USERS[0], DEV_USERS[1], DEV_USERS[2]];
@@ -304,8 +301,7 @@ describe('private notes through the embedded gateway, the lm command and the tut
 describe("the library's gRPC MaterialService with the gateway bypassed", () => {
   const logger = createLogger({ service: 'notes-test', level: 'warn' });
   let db: Db;
-  let vectors: EmbeddedVectorStore;
-  let embedder: SentenceEmbedder;
+  let libraryFixture: TestLibrary;
   let server: GrpcServer;
   let grpc: MaterialServiceClient;
   let serviceToken = '';
@@ -346,10 +342,8 @@ describe("the library's gRPC MaterialService with the gateway bypassed", () => {
       'student',
     );
 
-    vectors = await EmbeddedVectorStore.fromPglite(db.pglite!);
-    embedder = await SentenceEmbedder.load();
-    const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
-    await library.init();
+    libraryFixture = await openTestLibrary({ db, logger });
+    const { library } = libraryFixture;
     server = new GrpcServer(logger);
     server.addService(
       'lm.library.v1.MaterialService',
@@ -373,8 +367,7 @@ describe("the library's gRPC MaterialService with the gateway bypassed", () => {
   afterAll(async () => {
     grpc?.close();
     await server?.close();
-    await embedder?.close();
-    await vectors?.close();
+    await libraryFixture?.close();
     await db?.close();
   });
 

@@ -10,9 +10,7 @@
 // - the library searches for a user named by id (for_user_id) only for the tutor's service
 //   identity, scoped exactly as for that user; anyone else naming a user is refused.
 // Needs DATABASE_URL (scripts/infra/postgres.sh); fails, not skips, without it.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
@@ -36,28 +34,11 @@ import {
   TranscriptServiceClient,
 } from '@lm/proto/transcript/v1/transcript';
 import { TutorServiceClient, type ReplyChunk } from '@lm/proto/tutor/v1/tutor';
+import { ServiceProcess, freePort } from '@lm/kit/testing';
 
 const database = process.env.DATABASE_URL;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-interface Started {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-}
-
-const running: ChildProcess[] = [];
+const running: ServiceProcess[] = [];
 const dataDirs: string[] = [];
 
 /** Starts services/<name>/src/main.ts and waits for its readiness on `readyPort`. */
@@ -65,11 +46,12 @@ async function startMain(
   name: string,
   env: Record<string, string>,
   readyPort: number,
-): Promise<Started> {
-  let output = '';
+): Promise<ServiceProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), `lm-authz-${name}-`));
   dataDirs.push(dataDir);
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
+  const service = ServiceProcess.spawn({
+    name,
+    entry: `services/${name}/src/main.ts`,
     env: {
       ...process.env,
       KAFKA_BROKERS: '',
@@ -79,28 +61,16 @@ async function startMain(
       KEYCLOAK_URL: '',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  running.push(child);
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const deadline = Date.now() + 150_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${name} exited with ${child.exitCode}:\n${output.slice(-3000)}`);
-    const ready = await fetch(`http://127.0.0.1:${readyPort}/readyz`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ready) return { child, port: readyPort, output: () => output };
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${name} not ready within 150 s:\n${output.slice(-3000)}`);
+  running.push(service);
+  await service.ready(`http://127.0.0.1:${readyPort}/readyz`, 150_000);
+  return service;
 }
 
-async function startService(name: string, issuer: string): Promise<Started & { grpc: string }> {
+/** A service's main with its gRPC address. */
+async function startService(name: string, issuer: string): Promise<{ grpc: string }> {
   const [ops, grpc] = [await freePort(), await freePort()];
-  const started = await startMain(
+  await startMain(
     name,
     {
       OPS_HOST: '127.0.0.1',
@@ -111,7 +81,7 @@ async function startService(name: string, issuer: string): Promise<Started & { g
     },
     ops,
   );
-  return { ...started, grpc: `127.0.0.1:${grpc}` };
+  return { grpc: `127.0.0.1:${grpc}` };
 }
 
 /** The gRPC status code name an AppError-rejected call ended with. */
@@ -143,9 +113,9 @@ function drain<T>(stream: NodeJS.ReadableStream): Promise<T[]> {
 
 const run = Date.now().toString(36);
 let gatewayUrl = '';
-let library: Started & { grpc: string };
-let tutor: Started & { grpc: string };
-let speech: Started & { grpc: string };
+let library: { grpc: string };
+let tutor: { grpc: string };
+let speech: { grpc: string };
 let serviceToken = '';
 let foreignServiceToken = '';
 /** Service tokens of the platform's key for other clients than the gateway. */
@@ -311,7 +281,7 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
-  for (const child of running.splice(0)) child.kill('SIGKILL');
+  for (const service of running.splice(0)) await service.kill();
   await db?.close();
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });

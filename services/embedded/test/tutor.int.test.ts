@@ -5,14 +5,9 @@ import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeToPcm16k, parseWav } from '@lm/audio';
 import { synthesizeSpeech } from '@lm/audio/testing';
-import { GatewayClient, runCaption, runTutorCommand } from '@lm/cli';
+import { runCaption, runTutorCommand } from '@lm/cli';
 import { WhisperRecognizer } from '@lm/models';
-import { startTestPlatform } from './support/platform.js';
-
-const LECTURER = { email: 'lecturer@example.test', password: 'lecturer-dev-password' };
-const STUDENT = { email: 'student1@example.test', password: 'student1-dev-password' };
-const OUTSIDER = { email: 'student2@example.test', password: 'student2-dev-password' };
-const COURSE = 'biology-101';
+import { DEV, startTestPlatform } from './support/platform.js';
 
 const NOTES = `# Cell Biology
 
@@ -28,7 +23,6 @@ or sit on the rough endoplasmic reticulum.
 `;
 
 let platform: Awaited<ReturnType<typeof startTestPlatform>>;
-const clients = new Map<string, GatewayClient>();
 
 beforeAll(async () => {
   platform = await startTestPlatform({ LM_MEDIA_ENABLED: 'false' });
@@ -37,15 +31,6 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-async function as(who: { email: string; password: string }): Promise<GatewayClient> {
-  const known = clients.get(who.email);
-  if (known) return known;
-  const client = new GatewayClient(platform.url);
-  await client.login(who.email, who.password);
-  clients.set(who.email, client);
-  return client;
-}
-
 async function call(
   who: { email: string; password: string },
   method: string,
@@ -53,7 +38,7 @@ async function call(
   body?: string | Buffer,
   contentType = 'application/json',
 ): Promise<Response> {
-  const client = await as(who);
+  const client = await platform.signIn(who);
   return fetch(new URL(path, platform.url), {
     method,
     headers: {
@@ -82,9 +67,9 @@ describe('materials, search and the tutor through the embedded gateway', () => {
 
   it('a lecturer uploads notes; students cannot upload; empty and malformed uploads get a clear 4xx', async () => {
     const uploaded = await call(
-      LECTURER,
+      DEV.lecturer,
       'POST',
-      `/api/courses/${COURSE}/materials?filename=cells.md`,
+      `/api/courses/${DEV.course}/materials?filename=cells.md`,
       NOTES,
       'text/markdown',
     );
@@ -94,18 +79,18 @@ describe('materials, search and the tutor through the embedded gateway', () => {
     materialId = material.id;
 
     const byStudent = await call(
-      STUDENT,
+      DEV.student,
       'POST',
-      `/api/courses/${COURSE}/materials?filename=x.md`,
+      `/api/courses/${DEV.course}/materials?filename=x.md`,
       NOTES,
       'text/markdown',
     );
     expect(byStudent.status).toBe(403);
 
     const empty = await call(
-      LECTURER,
+      DEV.lecturer,
       'POST',
-      `/api/courses/${COURSE}/materials?filename=empty.txt`,
+      `/api/courses/${DEV.course}/materials?filename=empty.txt`,
       Buffer.alloc(0),
       'text/plain',
     );
@@ -115,9 +100,9 @@ describe('materials, search and the tutor through the embedded gateway', () => {
     );
 
     const badPdf = await call(
-      LECTURER,
+      DEV.lecturer,
       'POST',
-      `/api/courses/${COURSE}/materials?filename=broken.pdf`,
+      `/api/courses/${DEV.course}/materials?filename=broken.pdf`,
       Buffer.from('%PDF-1.4\nthis is not really a pdf\n%%EOF'),
       'application/pdf',
     );
@@ -125,10 +110,10 @@ describe('materials, search and the tutor through the embedded gateway', () => {
     const badBody = (await badPdf.json()) as { error: { code: string; message: string } };
     console.log(`malformed PDF: ${badPdf.status} ${badBody.error.code}: ${badBody.error.message}`);
 
-    const noName = await call(LECTURER, 'POST', `/api/courses/${COURSE}/materials`, NOTES);
+    const noName = await call(DEV.lecturer, 'POST', `/api/courses/${DEV.course}/materials`, NOTES);
     expect(noName.status).toBe(400);
 
-    const list = await call(STUDENT, 'GET', `/api/courses/${COURSE}/materials`);
+    const list = await call(DEV.student, 'GET', `/api/courses/${DEV.course}/materials`);
     expect(list.status).toBe(200);
     const listed = (await list.json()) as { materials: { id: string }[] };
     expect(listed.materials.map((m) => m.id)).toEqual([materialId]);
@@ -137,10 +122,10 @@ describe('materials, search and the tutor through the embedded gateway', () => {
   it('student1 asks by text: the reply streams as NDJSON and cites the notes', async () => {
     const started = performance.now();
     const response = await call(
-      STUDENT,
+      DEV.student,
       'POST',
       '/api/tutor/chat',
-      JSON.stringify({ courseId: COURSE, text: 'What do mitochondria produce?' }),
+      JSON.stringify({ courseId: DEV.course, text: 'What do mitochondria produce?' }),
     );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/ndjson/);
@@ -158,7 +143,7 @@ describe('materials, search and the tutor through the embedded gateway', () => {
     conversationId = (chunks[0]?.conversationId as string | undefined) ?? '';
     expect(conversationId).not.toBe('');
 
-    const stored = await call(STUDENT, 'GET', `/api/conversations/${conversationId}`);
+    const stored = await call(DEV.student, 'GET', `/api/conversations/${conversationId}`);
     expect(stored.status).toBe(200);
     const conversation = (await stored.json()) as {
       messages: { role: string; content: string; citations: unknown[] }[];
@@ -167,7 +152,7 @@ describe('materials, search and the tutor through the embedded gateway', () => {
     expect(conversation.messages[1]?.citations.length).toBeGreaterThan(0);
 
     const followUp = await call(
-      STUDENT,
+      DEV.student,
       'POST',
       `/api/conversations/${conversationId}/messages`,
       JSON.stringify({ text: 'What do ribosomes build?' }),
@@ -178,50 +163,59 @@ describe('materials, search and the tutor through the embedded gateway', () => {
   });
 
   it('search is scoped: student1 finds the notes, student2 sees nothing of the course', async () => {
-    const hits = await call(STUDENT, 'GET', `/api/search?q=ribosomes&courseId=${COURSE}`);
+    const hits = await call(DEV.student, 'GET', `/api/search?q=ribosomes&courseId=${DEV.course}`);
     expect(hits.status).toBe(200);
     const found = (await hits.json()) as { hits: { text?: string }[] };
     expect(found.hits.length).toBeGreaterThan(0);
 
-    const scoped = await call(OUTSIDER, 'GET', `/api/search?q=ribosomes&courseId=${COURSE}`);
+    const scoped = await call(
+      DEV.outsider,
+      'GET',
+      `/api/search?q=ribosomes&courseId=${DEV.course}`,
+    );
     expect(scoped.status).toBe(404);
-    const unscoped = await call(OUTSIDER, 'GET', '/api/search?q=ribosomes');
+    const unscoped = await call(DEV.outsider, 'GET', '/api/search?q=ribosomes');
     expect(((await unscoped.json()) as { hits: unknown[] }).hits).toEqual([]);
-    expect((await call(OUTSIDER, 'GET', `/api/courses/${COURSE}/materials`)).status).toBe(403);
+    expect((await call(DEV.outsider, 'GET', `/api/courses/${DEV.course}/materials`)).status).toBe(
+      403,
+    );
     expect(
-      (await call(OUTSIDER, 'GET', `/api/courses/${COURSE}/materials/${materialId}`)).status,
+      (await call(DEV.outsider, 'GET', `/api/courses/${DEV.course}/materials/${materialId}`))
+        .status,
     ).toBe(403);
     const chat = await call(
-      OUTSIDER,
+      DEV.outsider,
       'POST',
       '/api/tutor/chat',
-      JSON.stringify({ courseId: COURSE, text: 'What do mitochondria produce?' }),
+      JSON.stringify({ courseId: DEV.course, text: 'What do mitochondria produce?' }),
     );
     expect(chat.status).toBe(403);
   });
 
   it("student2 cannot read or continue student1's conversation", async () => {
-    expect((await call(OUTSIDER, 'GET', `/api/conversations/${conversationId}`)).status).toBe(404);
+    expect((await call(DEV.outsider, 'GET', `/api/conversations/${conversationId}`)).status).toBe(
+      404,
+    );
     const post = await call(
-      OUTSIDER,
+      DEV.outsider,
       'POST',
       `/api/conversations/${conversationId}/messages`,
       JSON.stringify({ text: 'hello' }),
     );
     expect(post.status).toBe(404);
-    const list = (await (await call(OUTSIDER, 'GET', '/api/conversations')).json()) as {
+    const list = (await (await call(DEV.outsider, 'GET', '/api/conversations')).json()) as {
       conversations: unknown[];
     };
     expect(list.conversations).toEqual([]);
   });
 
   it('speech: lists voices and synthesizes a WAV', async () => {
-    const voices = (await (await call(STUDENT, 'GET', '/api/speech/voices')).json()) as {
+    const voices = (await (await call(DEV.student, 'GET', '/api/speech/voices')).json()) as {
       voices: { id: string }[];
     };
     expect(voices.voices.length).toBeGreaterThan(0);
     const response = await call(
-      STUDENT,
+      DEV.student,
       'POST',
       '/api/speech/synthesize',
       JSON.stringify({ text: 'Mitochondria produce ATP.' }),
@@ -230,7 +224,7 @@ describe('materials, search and the tutor through the embedded gateway', () => {
     expect(response.headers.get('content-type')).toMatch(/audio\/wav/);
     const wav = parseWav(Buffer.from(await response.arrayBuffer()));
     expect(wav.samples.length / wav.sampleRate).toBeGreaterThan(0.5);
-    const empty = await call(STUDENT, 'POST', '/api/speech/synthesize', JSON.stringify({}));
+    const empty = await call(DEV.student, 'POST', '/api/speech/synthesize', JSON.stringify({}));
     expect(empty.status).toBe(400);
   });
 
@@ -252,8 +246,8 @@ describe('materials, search and the tutor through the embedded gateway', () => {
     const started = performance.now();
     await runTutorCommand(
       {
-        client: await as(STUDENT),
-        courseId: COURSE,
+        client: await platform.signIn(DEV.student),
+        courseId: DEV.course,
         audio: question.path,
         out,
         timeoutMs: 150_000,
@@ -287,14 +281,14 @@ describe('materials, search and the tutor through the embedded gateway', () => {
       'Plate tectonics explains how the continents move slowly over millions of years.';
     const speech = synthesizeSpeech(passage, { voice: 'en-us', speed: 140 });
     const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-    const lecturer = await as(LECTURER);
+    const lecturer = await platform.signIn(DEV.lecturer);
     const result = await runCaption(
       lecturer,
       {
         file: speech.path,
         fast: true,
         timestamps: false,
-        courseId: COURSE,
+        courseId: DEV.course,
         finishTimeoutMs: 90_000,
       },
       sink,
@@ -305,9 +299,9 @@ describe('materials, search and the tutor through the embedded gateway', () => {
     let lectureHit: { kind: string; sessionId: string | null; startMs: number | null } | undefined;
     while (Date.now() < deadline && !lectureHit) {
       const response = await call(
-        STUDENT,
+        DEV.student,
         'GET',
-        `/api/search?q=${encodeURIComponent('continents plate tectonics')}&courseId=${COURSE}`,
+        `/api/search?q=${encodeURIComponent('continents plate tectonics')}&courseId=${DEV.course}`,
       );
       expect(response.status).toBe(200);
       const { hits } = (await response.json()) as {

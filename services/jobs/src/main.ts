@@ -2,6 +2,7 @@
 // lecture recorder (live lectures' audio from the audio topic into WAVs), with liveness, readiness
 // and metrics on its ops port. Uploads arrive through the gateway (RecordingJobs), which shares the
 // database and the recordings folder (lecture WAVs included) with this process.
+import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { openServiceDb } from '@lm/db';
 import { loadConfig, startServiceRuntime } from '@lm/kit';
@@ -23,14 +24,14 @@ const runtime = await startServiceRuntime({
 const { logger, shutdown } = runtime;
 const db = await openServiceDb(runtime, {
   databaseUrl: config.DATABASE_URL,
-  dataDir: `${config.LM_DATA_DIR}/pglite`,
+  dataDir: join(config.LM_DATA_DIR, 'pglite'),
 });
 
 // A job holds its partition until it has finished (the offset is committed afterwards), and
 // kafkajs heartbeats only between messages: give members a session long enough for a job.
 const env = { ...process.env };
 env.KAFKA_SESSION_TIMEOUT_MS ||= String(10 * 60_000);
-const bus = createBus({ env, clientId: 'lm-jobs' });
+const bus = createBus({ env, clientId: 'lm-jobs', logger });
 shutdown.add('bus', () => bus.close());
 await bus.ensureTopics([jobsTopic, audioTopic]);
 

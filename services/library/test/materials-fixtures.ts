@@ -1,11 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Db } from '@lm/db';
-import { createLogger } from '@lm/kit';
-import { SentenceEmbedder } from '@lm/models';
-import { EmbeddedVectorStore, MaterialLibrary, libraryDb } from '@lm/library';
-
 /**
  * A minimal but valid PDF (xref offsets computed) with one page per entry; each line of a page
  * is drawn as a line of Helvetica text. Enough for pdf.js to extract the text back.
@@ -72,40 +64,3 @@ was summoned in May 1789 for the first time since 1614.
 On 14 July 1789 a crowd in Paris stormed the Bastille, a fortress and prison that stood for royal
 tyranny. The day is now the national holiday of France.
 `;
-
-export interface LibraryFixture {
-  db: Db;
-  vectors: EmbeddedVectorStore;
-  embedder: SentenceEmbedder;
-  library: MaterialLibrary;
-  close(): Promise<void>;
-}
-
-/** The library on the embedded defaults: PGlite (migrated), pgvector in it, the real embedder. */
-export async function openLibrary(): Promise<LibraryFixture> {
-  // A data folder rather than memory: PGlite.create(undefined, options) drops the extensions.
-  const dir = mkdtempSync(join(tmpdir(), 'lm-library-'));
-  const db = await Db.open({ pgliteDir: dir });
-  await db.migrate();
-  if (!db.pglite) throw new Error('expected PGlite');
-  const vectors = await EmbeddedVectorStore.fromPglite(db.pglite);
-  const embedder = await SentenceEmbedder.load();
-  const library = new MaterialLibrary({
-    db: libraryDb(db.kysely),
-    vectors,
-    embedder,
-    logger: createLogger({ service: 'library-test', level: 'warn' }),
-  });
-  return {
-    db,
-    vectors,
-    embedder,
-    library,
-    close: async () => {
-      await embedder.close();
-      await vectors.close();
-      await db.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}

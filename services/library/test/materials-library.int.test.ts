@@ -1,20 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMaterial } from '@lm/library';
-import {
-  BIOLOGY_NOTES,
-  HISTORY_NOTES,
-  makePdf,
-  openLibrary,
-  type LibraryFixture,
-} from './materials-fixtures.js';
+import { openTestLibrary, type TestLibrary } from '@lm/library/testing';
+import { BIOLOGY_NOTES, HISTORY_NOTES, makePdf } from './materials-fixtures.js';
 
 const encode = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 
 describe('MaterialLibrary (PGlite, pgvector, real MiniLM embedder)', () => {
-  let fx: LibraryFixture;
+  let fx: TestLibrary;
 
   beforeAll(async () => {
-    fx = await openLibrary();
+    fx = await openTestLibrary();
     await fx.library.upload({
       courseId: 'bio-101',
       ownerId: 'teacher',

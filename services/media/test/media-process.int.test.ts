@@ -2,10 +2,8 @@
 // the gateway's GrpcMediaSignalingPort: a werift WebRTC peer publishes spoken audio, and the PCM
 // chunks arrive on the audio topic of a real Kafka. Calls without the gateway's service token are
 // refused; SIGTERM drains live rooms before the process exits.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -22,6 +20,7 @@ import {
 import type { AudioChunk } from '@lm/proto/audio/v1/audio';
 import { MediaSignalingServiceClient } from '@lm/proto/media/v1/media';
 import { audioTopic, createBus, type Bus } from '@lm/streams';
+import { ServiceProcess, freePort, waitFor } from '@lm/kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { MediaNotification } from '../src/signaling.js';
 import { resolveWorkerBinary } from '../src/workerBinary.js';
@@ -34,39 +33,10 @@ const kafka = process.env.KAFKA_BROKERS;
 const SENTENCE = 'Photosynthesis turns light, water and carbon dioxide into sugar and oxygen.';
 const AUDIENCE = 'lm-api';
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function waitFor<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 interface MediaProcess {
-  child: ChildProcess;
+  process: ServiceProcess;
   grpcAddress: string;
   opsPort: number;
-  output: () => string;
-  exited: Promise<number | null>;
 }
 
 describe('media service process over gRPC (real worker, ffmpeg, Kafka, werift peer)', () => {
@@ -82,13 +52,14 @@ describe('media service process over gRPC (real worker, ffmpeg, Kafka, werift pe
   let jwksServer: Server;
   let jwksUrl: string;
   let bus: Bus;
-  const children: ChildProcess[] = [];
+  const children: ServiceProcess[] = [];
   const closers: (() => unknown)[] = [];
 
   async function startMedia(extraEnv: Record<string, string> = {}): Promise<MediaProcess> {
     const [grpcPort, opsPort] = [await freePort(), await freePort()];
-    let output = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', 'services/media/src/main.ts'], {
+    const started = ServiceProcess.spawn({
+      name: 'media',
+      entry: 'services/media/src/main.ts',
       env: {
         ...process.env,
         KAFKA_BROKERS: kafka,
@@ -106,26 +77,10 @@ describe('media service process over gRPC (real worker, ffmpeg, Kafka, werift pe
         LM_AUTH_ISSUER: issuer.issuer,
         ...extraEnv,
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    children.push(child);
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null)
-          throw new Error(`media exited with ${child.exitCode}:\n${output.slice(-3000)}`);
-        const ready = await fetch(`http://127.0.0.1:${opsPort}/readyz`).then(
-          (r) => r.status === 200,
-          () => false,
-        );
-        return ready ? true : undefined;
-      },
-      90_000,
-      'media /readyz',
-    );
-    return { child, grpcAddress: `127.0.0.1:${grpcPort}`, opsPort, output: () => output, exited };
+    children.push(started);
+    await started.ready(`http://127.0.0.1:${opsPort}/readyz`);
+    return { process: started, grpcAddress: `127.0.0.1:${grpcPort}`, opsPort };
   }
 
   function gatewayPort(address: string): GrpcMediaSignalingPort {
@@ -164,7 +119,7 @@ describe('media service process over gRPC (real worker, ffmpeg, Kafka, werift pe
 
   afterEach(async () => {
     for (const close of closers.splice(0)) await close();
-    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const child of children.splice(0)) await child.kill();
   });
 
   afterAll(async () => {
@@ -220,9 +175,9 @@ describe('media service process over gRPC (real worker, ffmpeg, Kafka, werift pe
     port.leave(viewer);
 
     await waitFor(
-      () => notifications.find(([s, n]) => s === sessionId && n.notification === 'newProducer'),
-      5000,
       'the newProducer notification',
+      () => notifications.find(([s, n]) => s === sessionId && n.notification === 'newProducer'),
+      { timeoutMs: 5000 },
     );
 
     // Give the tap a moment to have ffmpeg listening (tapstart is not visible across processes).
@@ -238,9 +193,9 @@ describe('media service process over gRPC (real worker, ffmpeg, Kafka, werift pe
     expect(closed).toEqual({ id: 99, method: 'closeProducer', ok: true, data: {} });
 
     const end = await waitFor(
-      () => chunks.find((c) => c.endOfStream && c.streamId === publisher.producerId),
-      20_000,
       'the end-of-stream chunk on the audio topic',
+      () => chunks.find((c) => c.endOfStream && c.streamId === publisher.producerId),
+      { timeoutMs: 20_000 },
     );
     expect(end).toMatchObject({ sessionId, endReason: 'client' });
     const audio = chunks.filter((c) => !c.endOfStream && c.streamId === publisher.producerId);
@@ -252,8 +207,7 @@ describe('media service process over gRPC (real worker, ffmpeg, Kafka, werift pe
     expect(rms(received)).toBeGreaterThan(0.3 * rms(speech.reference16));
 
     port.leave(publisher.context);
-    media.child.kill('SIGTERM');
-    expect(await media.exited).toBe(0);
+    expect(await media.process.stop()).toBe(0);
   });
 
   it('refuses calls without the gateway service token: none, a person, another service', async () => {
@@ -309,25 +263,23 @@ describe('media service process over gRPC (real worker, ffmpeg, Kafka, werift pe
       ok: true,
     });
 
-    media.child.kill('SIGTERM');
+    media.process.child.kill('SIGTERM');
     await waitFor(
-      async () =>
-        (await fetch(`http://127.0.0.1:${media.opsPort}/readyz`).then((r) => r.status)) === 503
-          ? true
-          : undefined,
-      5000,
       'readiness to fail',
+      async () =>
+        (await fetch(`http://127.0.0.1:${media.opsPort}/readyz`).then((r) => r.status)) === 503,
+      { timeoutMs: 5000 },
     );
     await expect(port.openRoom('another-session')).rejects.toMatchObject({ code: 'unavailable' });
     // The live room still answers its peer.
     expect(await port.handle(peer, { id: 2, method: 'listProducers' })).toMatchObject({ ok: true });
     await new Promise((r) => setTimeout(r, 1500));
-    expect(media.child.exitCode).toBeNull();
+    expect(media.process.child.exitCode).toBeNull();
 
     const leftAt = Date.now();
     port.leave(peer);
-    expect(await media.exited).toBe(0);
+    expect(await media.process.exited).toBe(0);
     expect(Date.now() - leftAt).toBeLessThan(15_000);
-    expect(media.output()).toMatch(/"roomsLeft":0/);
+    expect(media.process.output()).toMatch(/"roomsLeft":0/);
   });
 });

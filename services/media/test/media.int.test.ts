@@ -5,6 +5,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createLogger } from '@lm/kit';
 import type { AudioChunk } from '@lm/proto/audio/v1/audio';
+import { waitFor } from '@lm/kit/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadMediaConfig } from '../src/config.js';
 import { MediaService, type MediaServiceEvents } from '../src/MediaService.js';
@@ -46,14 +47,6 @@ function nextEvent<K extends keyof MediaServiceEvents>(
 function processGone(pid: number | undefined): boolean {
   // A zombie would still have a /proc entry; a reaped child has none.
   return pid !== undefined && !existsSync(`/proc/${pid}`);
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('media service with a real mediasoup worker and ffmpeg', () => {
@@ -271,7 +264,7 @@ describe('media service with a real mediasoup worker and ffmpeg', () => {
         endOfStream: true,
         endReason: 'error: media worker died',
       });
-      await waitFor(() => processGone(ffmpegPid), 5000, 'ffmpeg to exit');
+      await waitFor('ffmpeg to exit', () => processGone(ffmpegPid), { timeoutMs: 5000 });
       expect(
         logLines.some((l) => l.includes('MEDIA WORKER DIED') && l.includes('"level":"error"')),
       ).toBe(true);

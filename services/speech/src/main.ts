@@ -29,7 +29,7 @@ await synthesizer.warm();
 shutdown.add('voices', () => synthesizer.close());
 const speech = new SpeechService(synthesizer);
 
-const bus = createBus();
+const bus = createBus({ clientId: 'lm-speech', logger });
 shutdown.add('bus', () => bus.close());
 const speaker = new ReplySpeaker({ bus, synthesizer, logger, leadMs: config.SPEECH_LEAD_MS });
 await speaker.start();

@@ -13,6 +13,7 @@ import type { ReplyChunk } from '@lm/proto/tutor/v1/tutor';
 import { MemoryBus, speechAudioTopic } from '@lm/streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PiperSynthesizer, ReplySpeaker, SpeechService, speechGrpcService } from '@lm/speech';
+import { waitFor } from '@lm/kit/testing';
 
 const logger = createLogger({ service: 'speech-test', level: 'warn' });
 
@@ -148,7 +149,11 @@ describe('speech with the real Piper voice', () => {
         turnId,
         body: { $case: 'done', value: { text: '', citations: [] } },
       });
-      await waitFor(() => utterances.length === (turnId === 'w1' ? 1 : 2));
+      await waitFor(
+        `the utterance of ${turnId}`,
+        () => utterances.length === (turnId === 'w1' ? 1 : 2),
+        { timeoutMs: 20_000 },
+      );
     }
     // The warmed sentence cost no synthesis; an unwarmed one of the same length did.
     expect(utterances.map((u) => u.sentences)).toEqual([1, 1]);
@@ -176,8 +181,10 @@ describe('speech with the real Piper voice', () => {
     send('t1', { $case: 'sentence', value: 'The cell membrane is a lipid bilayer.' });
     send('t1', { $case: 'sentence', value: 'It lets small molecules through.' });
     send('t1', { $case: 'done', value: { text: '', citations: [] } });
-    await waitFor(() =>
-      received.some((r) => r.chunk.utteranceId === 't1' && r.chunk.endOfUtterance),
+    await waitFor(
+      'the end of t1',
+      () => received.some((r) => r.chunk.utteranceId === 't1' && r.chunk.endOfUtterance),
+      { timeoutMs: 20_000 },
     );
     const t1 = received.filter((r) => r.chunk.utteranceId === 't1');
     const audioMs = t1.reduce(
@@ -198,14 +205,18 @@ describe('speech with the real Piper voice', () => {
       value:
         'Proteins are long chains of amino acids that fold into shapes, and their shape decides what they do in the cell.',
     });
-    await waitFor(() =>
-      received.some((r) => r.chunk.utteranceId === 't2' && r.chunk.pcm.length > 0),
+    await waitFor(
+      'audio of t2',
+      () => received.some((r) => r.chunk.utteranceId === 't2' && r.chunk.pcm.length > 0),
+      { timeoutMs: 20_000 },
     );
     await new Promise((r) => setTimeout(r, 600));
     const cancelAt = Date.now();
     send('t2', { $case: 'cancelled', value: { reason: 'barge-in' } });
-    await waitFor(() =>
-      received.some((r) => r.chunk.utteranceId === 't2' && r.chunk.endOfUtterance),
+    await waitFor(
+      'the end of t2',
+      () => received.some((r) => r.chunk.utteranceId === 't2' && r.chunk.endOfUtterance),
+      { timeoutMs: 20_000 },
     );
     const t2 = received.filter((r) => r.chunk.utteranceId === 't2');
     const after = t2.filter((r) => r.at > cancelAt && r.chunk.pcm.length > 0);
@@ -230,11 +241,3 @@ describe('speech with the real Piper voice', () => {
     expect(received.some((r) => r.chunk.utteranceId === 't3')).toBe(false);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -8,8 +8,9 @@ import {
   wordErrorRate,
 } from '@lm/audio/testing';
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
+import { sleep, type ServiceProcess } from '@lm/kit/testing';
 import { KafkaBus, audioTopic, jsonLogger, transcriptsTopic } from '@lm/streams';
-import { TranscriberProcess } from './support/TranscriberProcess.js';
+import { startTranscriber } from './support/transcriberProcess.js';
 
 // A transcriber killed with SIGKILL in the middle of an utterance and started again loses and
 // repeats no finals: real Kafka, real PostgreSQL (checkpoints), the service's own entry point,
@@ -38,7 +39,7 @@ const childEnv = {
   KAFKA_SESSION_TIMEOUT_MS: '6000',
 };
 
-const started: TranscriberProcess[] = [];
+const started: ServiceProcess[] = [];
 const bus = new KafkaBus({
   brokers: brokers.split(','),
   topicPrefix: prefix,
@@ -50,7 +51,6 @@ afterAll(async () => {
   await bus.close();
 });
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const isFinal = (s: TranscriptSegment) => s.kind === SegmentKind.SEGMENT_KIND_FINAL;
 
 describe('transcriber crash and restart (real Kafka, PostgreSQL, whisper)', () => {
@@ -76,7 +76,7 @@ describe('transcriber crash and restart (real Kafka, PostgreSQL, whisper)', () =
         if (segment.sessionId === sessionId) received.push({ id: delivery.id, segment });
       });
 
-      const first = await TranscriberProcess.start('transcriber-1', childEnv);
+      const first = await startTranscriber('transcriber-1', childEnv);
       started.push(first);
 
       // The lecture goes on at real-time pace, whatever happens to the transcribers.
@@ -114,7 +114,7 @@ describe('transcriber crash and restart (real Kafka, PostgreSQL, whisper)', () =
       const beforeKill = received.length;
       await first.kill();
       // Its successor starts while the lecture goes on (as a restarted pod would).
-      const successor = await TranscriberProcess.start('transcriber-2', childEnv);
+      const successor = await startTranscriber('transcriber-2', childEnv);
       started.push(successor);
       await publishing;
 

@@ -2,11 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { AudioChunker } from '@lm/audio';
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import { MemoryBus, audioTopic, partitionForKey, transcriptsTopic } from '@lm/streams';
+import { waitFor } from '@lm/kit/testing';
 import type { TimedWord } from '../src/LocalAgreement.js';
 import type { Recognizer } from '../src/ports.js';
 import { MemoryCheckpointStore } from '../src/SessionCheckpoints.js';
 import { metronomeWords, pcm } from './support/fakes.js';
 import { startTestService, tailFinals } from './support/service.js';
+
+/** Within a unit test's time, so that a miss names what it waited for. */
+const SOON = { timeoutMs: 5_000 };
 
 // The transcriber's side of commit hold-back, on the in-memory bus with stand-ins for the models
 // (the real ones run in crash-resume.int.test.ts): while an utterance is unfinished the group's
@@ -18,14 +22,6 @@ class MetronomeRecognizer implements Recognizer {
     return Promise.resolve(metronomeWords(audio));
   }
 }
-
-const waitUntil = async (what: string, check: () => boolean, timeoutMs = 5_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe('TranscriberService commit hold-back', () => {
   it('holds the committed offset before an unfinished utterance and releases it after its finals', async () => {
@@ -47,11 +43,11 @@ describe('TranscriberService commit hold-back', () => {
 
     // 2 s of silence: nothing needed beyond a pre-roll, so commits follow the reading.
     await send(2_000, false);
-    await waitUntil('the silence committed', () => committed() >= offsets[12]!);
+    await waitFor('the silence committed', () => committed() >= offsets[12]!, SOON);
     // 3 s of speech with no pause: one unfinished utterance.
     const speechStart = offsets.length;
     await send(3_000, true);
-    await waitUntil('the speech read', () => service.stats.decodes.partial >= 1);
+    await waitFor('the speech read', () => service.stats.decodes.partial >= 1, SOON);
     await service.idle();
     const held = committed();
     expect(held).toBeLessThanOrEqual(offsets[speechStart]!);
@@ -60,12 +56,13 @@ describe('TranscriberService commit hold-back', () => {
 
     // The speaker stops: the utterance's final is saved, and the commits move past its audio.
     await send(2_000, false);
-    await waitUntil('the end-of-turn final', () => finals.some((f) => f.endOfTurn));
+    await waitFor('the end-of-turn final', () => finals.some((f) => f.endOfTurn), SOON);
     await service.idle();
     await send(300, false); // a few more chunks, so the bus commits again
-    await waitUntil(
+    await waitFor(
       'the commit past the utterance',
       () => committed() > offsets[speechStart + 30]!,
+      SOON,
     );
 
     // The finals were written ahead into the checkpoint before they were published.
@@ -119,7 +116,7 @@ describe('TranscriberService commit hold-back', () => {
     await bus.publish(audioTopic, chunker.push(pcm(1_000, true)));
     await bus.publish(audioTopic, chunker.push(pcm(1_500, false)));
     await bus.publish(audioTopic, chunker.end('client'));
-    await waitUntil('the stream finished', () => service.stats.finishedStreams === 1);
+    await waitFor('the stream finished', () => service.stats.finishedStreams === 1, SOON);
 
     const finals = seen.filter((s) => s.segment.kind === SegmentKind.SEGMENT_KIND_FINAL);
     expect(finals[0]).toEqual({ id: 'resume-1/4/2/final', segment: written });

@@ -5,10 +5,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { AudioChunker, decodeToPcm16k } from '@lm/audio';
-import { Db } from '@lm/db';
 import type { Logger } from '@lm/kit';
-import { EmbeddedVectorStore, MaterialLibrary, libraryDb } from '@lm/library';
-import { SentenceEmbedder, SileroStream, SileroVad, WhisperRecognizer } from '@lm/models';
+import { MaterialLibrary } from '@lm/library';
+import { SileroStream, SileroVad, WhisperRecognizer } from '@lm/models';
 import { AudioPurpose } from '@lm/proto/audio/v1/audio';
 import { SegmentKind } from '@lm/proto/transcript/v1/transcript';
 import type { ReplyChunk } from '@lm/proto/tutor/v1/tutor';
@@ -26,16 +25,8 @@ import {
   WhisperWordRecognizer,
   tutoringPolicyFromEnv,
 } from '@lm/transcriber';
-import {
-  ConversationStore,
-  EXTRACTIVE_LEAD_IN,
-  EXTRACTIVE_NOT_FOUND,
-  ExtractiveLlm,
-  TutorService,
-  VoiceTutor,
-  spokenSentences,
-  tutorDb,
-} from '@lm/tutor';
+import { EXTRACTIVE_LEAD_IN, EXTRACTIVE_NOT_FOUND, VoiceTutor, spokenSentences } from '@lm/tutor';
+import { openTestTutor, type TestTutor } from '../test/support/openTestTutor.js';
 
 const run = promisify(execFile);
 
@@ -84,9 +75,8 @@ export class VoiceLoop {
   private constructor(
     private readonly parts: {
       dir: string;
-      db: Db;
+      fixture: TestTutor;
       bus: MemoryBus;
-      embedder: SentenceEmbedder;
       whisper: WhisperRecognizer;
       vad: SileroVad;
       synthesizer: PiperSynthesizer;
@@ -99,18 +89,8 @@ export class VoiceLoop {
 
   static async open(logger: Logger, whisperModel = 'whisper-base'): Promise<VoiceLoop> {
     const dir = mkdtempSync(join(tmpdir(), 'lm-voice-loop-'));
-    const db = await Db.open({ pgliteDir: join(dir, 'db') });
-    await db.migrate();
-    const vectors = await EmbeddedVectorStore.fromPglite(db.pglite!);
-    const embedder = await SentenceEmbedder.load();
-    const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
-    const store = new ConversationStore(tutorDb(db.kysely));
-    const tutor = new TutorService({
-      store,
-      retriever: library,
-      llm: new ExtractiveLlm(embedder),
-      logger,
-    });
+    const fixture = await openTestTutor({ logger });
+    const { tutor, store, library } = fixture;
     const bus = new MemoryBus();
     const whisper = await WhisperRecognizer.load(whisperModel);
     const vad = await SileroVad.load();
@@ -139,9 +119,8 @@ export class VoiceLoop {
     await speaker.start();
     return new VoiceLoop({
       dir,
-      db,
+      fixture,
       bus,
-      embedder,
       whisper,
       vad,
       synthesizer,
@@ -324,8 +303,7 @@ export class VoiceLoop {
     await p.synthesizer.close();
     await p.whisper.close();
     await p.vad.close();
-    await p.embedder.close();
-    await p.db.close();
+    await p.fixture.close();
     rmSync(p.dir, { recursive: true, force: true });
   }
 }

@@ -1,30 +1,22 @@
 // npm run bench:tutor — retrieval recall@5, embedded LLM latency, TTS real-time factor, and the
 // tutor's share of voice-to-voice latency (final transcript → first audio chunk sent), all on
 // the embedded defaults with the real models. Prints a table.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Db } from '@lm/db';
+import { loadavg } from 'node:os';
 import { createLogger } from '@lm/kit';
-import { EmbeddedVectorStore, MaterialLibrary, libraryDb } from '@lm/library';
-import { SentenceEmbedder } from '@lm/models';
 import { SegmentKind, TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import { TurnSource } from '@lm/proto/tutor/v1/tutor';
 import { PiperSynthesizer, ReplySpeaker } from '@lm/speech';
 import { MemoryBus, speechAudioTopic, transcriptsTopic } from '@lm/streams';
 import {
-  ConversationStore,
   EXTRACTIVE_LEAD_IN,
   EXTRACTIVE_NOT_FOUND,
-  ExtractiveLlm,
-  TutorService,
   VoiceTutor,
   spokenSentences,
-  tutorDb,
   type ReplyTimings,
 } from '@lm/tutor';
 import { STUDY_TEXTS } from './studyTexts.js';
 import { VoiceLoop } from './VoiceLoop.js';
+import { openTestTutor } from '../test/support/openTestTutor.js';
 
 const logger = createLogger({ service: 'bench-tutor', level: 'warn' });
 // The machine is shared: every figure goes with the load it was measured under.
@@ -58,12 +50,8 @@ const p50p95 = (values: number[]) =>
     ? 'n/a'
     : `p50 ${ms(percentile(values, 50))} / p95 ${ms(percentile(values, 95))}`;
 
-const dir = mkdtempSync(join(tmpdir(), 'lm-bench-tutor-'));
-const db = await Db.open({ pgliteDir: dir });
-await db.migrate();
-const vectors = await EmbeddedVectorStore.fromPglite(db.pglite!);
-const embedder = await SentenceEmbedder.load();
-const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
+const fixture = await openTestTutor({ logger });
+const { library, tutor, store } = fixture;
 
 // 1. Indexing and retrieval recall@5.
 let started = performance.now();
@@ -106,13 +94,6 @@ row('retrieval recall@1', (foundFirst / total).toFixed(2));
 row('hybrid search latency', p50p95(searchMs));
 
 // 2. Embedded LLM (extractive) through the tutor: retrieval, first token, first sentence.
-const store = new ConversationStore(tutorDb(db.kysely));
-const tutor = new TutorService({
-  store,
-  retriever: library,
-  llm: new ExtractiveLlm(embedder),
-  logger,
-});
 const timings: ReplyTimings[] = [];
 let answered = 0;
 for (const text of STUDY_TEXTS) {
@@ -228,9 +209,7 @@ await speaker.stop();
 await voice.stop();
 await bus.close();
 await synthesizer.close();
-await embedder.close();
-await db.close();
-rmSync(dir, { recursive: true, force: true });
+await fixture.close();
 
 // 5. Voice-to-voice through the whole loop: espeak-ng question at real-time pace -> transcriber
 //    (Silero VAD + whisper) -> tutor -> Piper, on a MemoryBus (no gateway or media transport).

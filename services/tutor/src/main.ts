@@ -95,7 +95,7 @@ const llm = createLlm({
 });
 const tutor = new TutorService({ store, retriever, llm, logger });
 
-const bus = createBus();
+const bus = createBus({ clientId: 'lm-tutor', logger });
 shutdown.add('bus', () => bus.close());
 // Barge-in listens for the student's speech onset in the raw audio (see VoiceTutor).
 const vad = await SileroVad.load();

@@ -1,22 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Db } from '@lm/db';
 import { createLogger } from '@lm/kit';
-import { EmbeddedVectorStore, MaterialLibrary, libraryDb } from '@lm/library';
-import { SentenceEmbedder } from '@lm/models';
 import { SegmentKind, TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import type { ReplyChunk, TutorTurn } from '@lm/proto/tutor/v1/tutor';
 import { MemoryBus, transcriptsTopic, tutorRepliesTopic, tutorTurnsTopic } from '@lm/streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ConversationStore,
-  ExtractiveLlm,
-  TutorService,
-  VoiceTutor,
-  tutorDb,
-  type VoiceTurnEvent,
-} from '@lm/tutor';
+import { ConversationStore, TutorService, VoiceTutor, type VoiceTurnEvent } from '@lm/tutor';
+import { sleep, waitFor } from '@lm/kit/testing';
+import { openTestTutor, type TestTutor } from './support/openTestTutor.js';
 
 const NOTES = `# Cell Biology
 
@@ -39,38 +28,20 @@ const logger = createLogger({ service: 'speculation-test', level: 'warn' });
  * question the student then carried on with is dropped without a trace.
  */
 describe('speculative voice replies (PGlite, MiniLM, extractive answers)', () => {
-  let dir: string;
-  let db: Db;
-  let embedder: SentenceEmbedder;
+  let fixture: TestTutor;
   let store: ConversationStore;
   let tutor: TutorService;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lm-speculation-'));
-    db = await Db.open({ pgliteDir: dir });
-    await db.migrate();
-    const vectors = await EmbeddedVectorStore.fromPglite(db.pglite!);
-    embedder = await SentenceEmbedder.load();
-    const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
-    await library.upload({
-      courseId: 'bio',
-      ownerId: 'teacher',
-      filename: 'cells.md',
-      data: Buffer.from(NOTES),
-    });
-    store = new ConversationStore(tutorDb(db.kysely));
-    tutor = new TutorService({
-      store,
-      retriever: library,
-      llm: new ExtractiveLlm(embedder),
+    fixture = await openTestTutor({
       logger,
+      materials: [{ courseId: 'bio', filename: 'cells.md', text: NOTES }],
     });
+    ({ tutor, store } = fixture);
   }, 120_000);
 
   afterAll(async () => {
-    await embedder?.close();
-    await db?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   async function room(sessionId: string) {
@@ -110,21 +81,16 @@ describe('speculative voice replies (PGlite, MiniLM, extractive answers)', () =>
     const r = await room('room-confirm');
     // The transcriber's final at a short pause: the student may still go on.
     await r.say(SegmentKind.SEGMENT_KIND_FINAL, 'What do ribosomes do?');
-    await waitFor(() => r.voice.speculation.started === 1);
+    await waitFor('a speculative reply started', () => r.voice.speculation.started === 1);
     // Long enough for retrieval and the extractive answer to be ready (and held).
-    await waitFor(async () => (await store.messages(r.session.conversationId)).length > 0, 3000)
-      .then(() => {
-        throw new Error('a held reply stored something');
-      })
-      .catch((error: Error) => {
-        if (error.message !== 'timed out waiting') throw error;
-      });
+    await sleep(3000);
+    expect(await store.messages(r.session.conversationId)).toEqual([]);
     expect(r.replies).toEqual([]);
     expect(r.turns).toEqual([]);
 
     // The silence grew into the end of the turn (the end-of-turn final carries no new words).
     await r.say(SegmentKind.SEGMENT_KIND_FINAL, '', true);
-    await waitFor(() => r.replies.some((c) => c.body?.$case === 'done'));
+    await waitFor('the reply done', () => r.replies.some((c) => c.body?.$case === 'done'));
     expect(r.decided).toHaveLength(1);
     expect(r.decided[0]).toMatchObject({ text: 'What do ribosomes do?', speculative: true });
     // Prepared before the decision: its first sentence was ready by then.
@@ -147,14 +113,14 @@ describe('speculative voice replies (PGlite, MiniLM, extractive answers)', () =>
   it('drops the reply prepared for a pause when the student goes on: only the whole question is answered and stored', async () => {
     const r = await room('room-abandon');
     await r.say(SegmentKind.SEGMENT_KIND_FINAL, 'Tell me about mitochondria.');
-    await waitFor(() => r.voice.speculation.started === 1);
+    await waitFor('a speculative reply started', () => r.voice.speculation.started === 1);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     // New speech after the pause: the held reply is dropped.
     await r.say(SegmentKind.SEGMENT_KIND_PARTIAL, 'where does their');
-    await waitFor(() => r.voice.speculation.abandoned === 1);
+    await waitFor('the speculation abandoned', () => r.voice.speculation.abandoned === 1);
     expect(r.voice.speculation.started).toBe(1);
     await r.say(SegmentKind.SEGMENT_KIND_FINAL, 'Where does their DNA come from?', true);
-    await waitFor(() => r.replies.some((c) => c.body?.$case === 'done'));
+    await waitFor('the reply done', () => r.replies.some((c) => c.body?.$case === 'done'));
     const whole = 'Tell me about mitochondria. Where does their DNA come from?';
     expect(r.turns.map((t) => t.text)).toEqual([whole]);
     expect(new Set(r.replies.map((c) => c.turnId))).toEqual(new Set([r.turns[0]!.turnId]));
@@ -175,9 +141,9 @@ describe('speculative voice replies (PGlite, MiniLM, extractive answers)', () =>
     // A final the transcriber committed mid-sentence: not worth a reply.
     await r.say(SegmentKind.SEGMENT_KIND_FINAL, 'What do');
     await r.say(SegmentKind.SEGMENT_KIND_FINAL, 'ribosomes do?');
-    await waitFor(() => r.voice.speculation.started === 1);
+    await waitFor('a speculative reply started', () => r.voice.speculation.started === 1);
     await r.say(SegmentKind.SEGMENT_KIND_FINAL, 'And what do they read?');
-    await waitFor(() => r.voice.speculation.started === 2);
+    await waitFor('a second speculation', () => r.voice.speculation.started === 2);
     expect(r.voice.speculation.abandoned).toBe(1);
     await r.voice.endSession('room-grow');
     expect(r.voice.speculation).toEqual({ started: 2, abandoned: 2, confirmed: 0 });
@@ -187,11 +153,3 @@ describe('speculative voice replies (PGlite, MiniLM, extractive answers)', () =>
     await r.close();
   }, 60_000);
 });
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -1,10 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Db } from '@lm/db';
 import { createLogger } from '@lm/kit';
-import { EmbeddedVectorStore, MaterialLibrary, libraryDb } from '@lm/library';
-import { SentenceEmbedder } from '@lm/models';
 import type { SpeechAudioChunk } from '@lm/proto/speech/v1/speech';
 import { SegmentKind, TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import type { ReplyChunk } from '@lm/proto/tutor/v1/tutor';
@@ -15,11 +9,11 @@ import {
   ConversationStore,
   EXTRACTIVE_LEAD_IN,
   EXTRACTIVE_NOT_FOUND,
-  ExtractiveLlm,
   TutorService,
   VoiceTutor,
-  tutorDb,
 } from '@lm/tutor';
+import { waitFor } from '@lm/kit/testing';
+import { openTestTutor, type TestTutor } from './support/openTestTutor.js';
 
 const NOTES = `# Cell Biology
 
@@ -38,50 +32,29 @@ the order it specifies.
 const logger = createLogger({ service: 'tutor-test', level: 'warn' });
 
 describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive answers, Piper)', () => {
-  let dir: string;
-  let db: Db;
-  let embedder: SentenceEmbedder;
-  let vectors: EmbeddedVectorStore;
+  let fixture: TestTutor;
   let tutor: TutorService;
   let store: ConversationStore;
   let materialId: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'lm-tutor-'));
-    db = await Db.open({ pgliteDir: dir });
-    await db.migrate();
-    vectors = await EmbeddedVectorStore.fromPglite(db.pglite!);
-    embedder = await SentenceEmbedder.load();
-    const library = new MaterialLibrary({ db: libraryDb(db.kysely), vectors, embedder, logger });
-    materialId = (
-      await library.upload({
-        courseId: 'bio',
-        ownerId: 'teacher',
-        filename: 'cells.md',
-        data: Buffer.from(NOTES),
-      })
-    ).id;
-    await library.upload({
-      courseId: 'history',
-      ownerId: 'teacher',
-      filename: 'rev.md',
-      data: Buffer.from(
-        '# Revolution\n\nThe Bastille was stormed on 14 July 1789 by a crowd in Paris.',
-      ),
-    });
-    store = new ConversationStore(tutorDb(db.kysely));
-    tutor = new TutorService({
-      store,
-      retriever: library,
-      llm: new ExtractiveLlm(embedder),
+    fixture = await openTestTutor({
       logger,
+      materials: [
+        { courseId: 'bio', filename: 'cells.md', text: NOTES },
+        {
+          courseId: 'history',
+          filename: 'rev.md',
+          text: '# Revolution\n\nThe Bastille was stormed on 14 July 1789 by a crowd in Paris.',
+        },
+      ],
     });
-  });
+    ({ tutor, store } = fixture);
+    materialId = fixture.materialIds[0]!;
+  }, 120_000);
 
   afterAll(async () => {
-    await embedder?.close();
-    await db?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await fixture?.close();
   });
 
   it('streams a grounded, cited answer token by token and stores both messages', async () => {
@@ -204,7 +177,7 @@ describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive
       segment(SegmentKind.SEGMENT_KIND_FINAL, 'What do ribosomes do', true),
     );
     // No punctuation: the turn ends after the grace period.
-    await waitFor(() => spoken.length === 1);
+    await waitFor('the first spoken turn', () => spoken.length === 1);
     const first = replies.filter((r) => r.body?.$case === 'done');
     expect(first).toHaveLength(1);
     expect(first[0]?.sessionId).toBe('room-9');
@@ -230,11 +203,13 @@ describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive
         true,
       ),
     );
-    await waitFor(() => audio.some((a) => a.chunk.pcm.length > 0 && a.chunk.utteranceId !== turn1));
+    await waitFor('audio of the second turn', () =>
+      audio.some((a) => a.chunk.pcm.length > 0 && a.chunk.utteranceId !== turn1),
+    );
     await new Promise((r) => setTimeout(r, 300));
     const bargeAt = Date.now();
     await bus.publish(transcriptsTopic, segment(SegmentKind.SEGMENT_KIND_PARTIAL, 'wait'));
-    await waitFor(() => spoken.length === 2);
+    await waitFor('the second spoken turn', () => spoken.length === 2);
     const turn2 = spoken[1]!.turnId;
     // Whether generation was still running or only the speech was, the turn ends cancelled.
     expect(replies.filter((r) => r.turnId === turn2).at(-1)?.body).toEqual({
@@ -261,11 +236,3 @@ describe('tutor with the embedded defaults (PGlite, pgvector, MiniLM, extractive
     await bus.close();
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

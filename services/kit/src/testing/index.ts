@@ -1,0 +1,2 @@
+export { waitFor, sleep, type Present, type WaitForOptions } from './waitFor.js';
+export { ServiceProcess, freePort, type ServiceProcessOptions } from './ServiceProcess.js';

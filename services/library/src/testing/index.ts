@@ -1,0 +1,1 @@
+export { openTestLibrary, type TestLibrary, type TestLibraryOptions } from './openTestLibrary.js';
