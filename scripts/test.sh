@@ -33,6 +33,7 @@ run_check() {
 # Static checks run while the servers start.
 run_check "generated protobuf code is up to date" bash scripts/check-proto-drift.sh
 run_check "typecheck" npx tsc -p tsconfig.json --noEmit
+run_check "web app typecheck (svelte-check)" npm run --silent check -w @lm/web
 run_check "lint" npx eslint --max-warnings 0 .
 run_check "format" npx prettier --check --log-level warn .
 run_check "unit tests" npx vitest run --project unit --reporter=default --reporter=json --outputFile.json="$results/unit.json"

@@ -1,4 +1,4 @@
-/** What the renderer needs of a caption (the gateway's CaptionView fits). */
+/** What the renderer needs of a caption (a Caption of @lm/api fits). */
 export interface RenderableCaption {
   kind: 'partial' | 'final';
   segmentIndex: number;

@@ -1,3 +1,4 @@
+import type { Course, JobView, LiveSession, Material, TokenPair } from '@lm/api';
 import { WebSocket } from 'ws';
 
 export interface ApiErrorBody {
@@ -16,51 +17,6 @@ export class GatewayError extends Error {
   }
 }
 
-export interface LiveSession {
-  id: string;
-  title: string;
-  kind: 'lecture' | 'tutoring';
-  status: 'live' | 'ended';
-  courseId: string | null;
-}
-
-export interface Tokens {
-  accessToken: string;
-  refreshToken: string;
-  expiresIn: number;
-}
-
-export interface JobView {
-  id: string;
-  state: 'queued' | 'running' | 'succeeded' | 'failed';
-  progress: number;
-  error?: { code: string; message: string };
-  recordingId?: string;
-}
-
-export interface CourseView {
-  id: string;
-  title: string;
-  /** The caller's role in it. */
-  role: 'lecturer' | 'student';
-}
-
-/** A course material or the caller's private notes (GET /api/courses/:id/materials). */
-export interface MaterialView {
-  id: string;
-  courseId: string;
-  ownerId: string;
-  kind: 'material' | 'lecture';
-  /** 'private': the caller's own notes, seen by nobody else. */
-  visibility: 'course' | 'private';
-  title: string;
-  filename: string;
-  format: string;
-  byteSize: number;
-  chunkCount: number;
-  createdAt: string;
-}
-
 /** A typed client of the gateway's HTTP and WebSocket API (docs/api.md). */
 export class GatewayClient {
   constructor(
@@ -68,8 +24,8 @@ export class GatewayClient {
     public token?: string,
   ) {}
 
-  async login(email: string, password: string): Promise<Tokens> {
-    const tokens = await this.request<Tokens>('POST', '/api/auth/login', { email, password });
+  async login(email: string, password: string): Promise<TokenPair> {
+    const tokens = await this.request<TokenPair>('POST', '/api/auth/login', { email, password });
     this.token = tokens.accessToken;
     return tokens;
   }
@@ -108,11 +64,11 @@ export class GatewayClient {
     return this.request('POST', `/api/recordings?${query.toString()}`, audio, input.contentType);
   }
 
-  courses(): Promise<{ courses: CourseView[] }> {
+  courses(): Promise<{ courses: Course[] }> {
     return this.request('GET', '/api/courses');
   }
 
-  course(courseId: string): Promise<CourseView> {
+  course(courseId: string): Promise<Course> {
     return this.request('GET', `/api/courses/${encodeURIComponent(courseId)}`);
   }
 
@@ -124,7 +80,7 @@ export class GatewayClient {
     courseId: string,
     data: Buffer,
     input: { filename: string; title?: string; visibility?: 'course' | 'private' },
-  ): Promise<MaterialView> {
+  ): Promise<Material> {
     const query = new URLSearchParams({
       filename: input.filename,
       ...(input.title ? { title: input.title } : {}),
@@ -137,8 +93,8 @@ export class GatewayClient {
     );
   }
 
-  async materials(courseId: string): Promise<MaterialView[]> {
-    const listed = await this.request<{ materials: MaterialView[] }>(
+  async materials(courseId: string): Promise<Material[]> {
+    const listed = await this.request<{ materials: Material[] }>(
       'GET',
       `/api/courses/${encodeURIComponent(courseId)}/materials`,
     );
@@ -242,9 +198,10 @@ export class GatewayClient {
   ): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let payload: Uint8Array | string | undefined;
+    let payload: Uint8Array<ArrayBuffer> | string | undefined;
     if (Buffer.isBuffer(body)) {
-      payload = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+      // Node's Buffers live on plain ArrayBuffers (the DOM's fetch types insist on it).
+      payload = new Uint8Array(body.buffer as ArrayBuffer, body.byteOffset, body.byteLength);
       headers['content-type'] = contentType ?? 'application/octet-stream';
     } else if (body !== undefined) {
       payload = JSON.stringify(body);

@@ -2,15 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline/promises';
 import type { Readable, Writable } from 'node:stream';
 import { encodeWav } from '@lm/audio';
+import type { Citation, ReplyChunk } from '@lm/api';
 import type { RawData } from 'ws';
 import { uploadNotes } from './commands/materials.js';
 import { GatewayError, type GatewayClient } from './GatewayClient.js';
-import {
-  formatCitations,
-  parseNdjson,
-  type CitationView,
-  type ReplyChunkView,
-} from './tutorFormat.js';
+import { formatCitations, parseNdjson } from './tutorFormat.js';
 
 export interface TutorCommandArgs {
   /** A signed-in client (the CLI entry point builds it with `connect`). */
@@ -82,8 +78,8 @@ async function chatTurn(
 ): Promise<string | undefined> {
   const body = await args.client.tutorChat({ courseId: args.courseId, conversationId, text });
   let id = conversationId;
-  let citations: CitationView[] = [];
-  for await (const chunk of parseNdjson<ReplyChunkView>(body)) {
+  let citations: Citation[] = [];
+  for await (const chunk of parseNdjson<ReplyChunk>(body)) {
     id = chunk.conversationId || id;
     if (chunk.token !== undefined) io.stdout.write(chunk.token);
     if (chunk.done) citations = chunk.done.citations ?? [];
@@ -106,7 +102,7 @@ async function askByVoice(
   const pcm: Buffer[] = [];
   let sampleRate = 22050;
   let text = '';
-  let citations: CitationView[] = [];
+  let citations: Citation[] = [];
   const finished = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new GatewayError(0, 'deadline_exceeded', 'No spoken answer in time')),
@@ -117,7 +113,7 @@ async function askByVoice(
     replies.on('message', (data: RawData) => {
       const frame = JSON.parse(rawText(data)) as {
         type: string;
-        chunk?: ReplyChunkView;
+        chunk?: ReplyChunk;
         sampleRate?: number;
         pcm?: string;
         endOfUtterance?: boolean;
@@ -128,7 +124,7 @@ async function askByVoice(
         reject(new GatewayError(0, frame.code ?? 'internal', frame.message ?? 'error'));
       if (frame.type === 'reply' && frame.chunk) {
         if (frame.chunk.done) {
-          text = frame.chunk.done.text;
+          text = frame.chunk.done.text ?? '';
           citations = frame.chunk.done.citations ?? [];
           replyOver = true;
         }

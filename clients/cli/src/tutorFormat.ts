@@ -1,25 +1,7 @@
-/** A reply chunk as the gateway sends it (ReplyChunk.toJSON of lm.tutor.v1). */
-export interface ReplyChunkView {
-  conversationId: string;
-  turnId: string;
-  sequence?: number;
-  token?: string;
-  sentence?: string;
-  done?: { text: string; citations?: CitationView[] };
-  cancelled?: { reason: string };
-}
-
-export interface CitationView {
-  kind: string;
-  sourceId?: string;
-  title?: string;
-  heading?: string;
-  startMs?: number;
-  excerpt?: string;
-}
+import type { Citation } from '@lm/api';
 
 /** "Sources: [1] Cell Biology, Cells > Mitochondria; [2] Lecture 3 at 12:05". */
-export function formatCitations(citations: readonly CitationView[]): string {
+export function formatCitations(citations: readonly Citation[]): string {
   const parts = citations.map((c, i) => {
     // A document's top heading is often its title: say it once.
     const where =

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatMaterialLine, type MaterialView } from '../src/index.js';
+import type { Material } from '@lm/api';
+import { formatMaterialLine } from '../src/index.js';
 import { formatCitations } from '../src/tutorFormat.js';
 
-const material = (overrides: Partial<MaterialView>): MaterialView => ({
+const material = (overrides: Partial<Material>): Material => ({
   id: 'm-1',
   courseId: 'biology-101',
   ownerId: 'u-1',
@@ -11,6 +12,7 @@ const material = (overrides: Partial<MaterialView>): MaterialView => ({
   title: 'Cell Biology',
   filename: 'cells.md',
   format: 'markdown',
+  sessionId: null,
   byteSize: 300,
   chunkCount: 3,
   createdAt: '2026-01-01T00:00:00.000Z',

@@ -8,7 +8,7 @@ import { AudioPurpose, type AudioChunk } from '@lm/proto/audio/v1/audio';
 import { registerIdentityRoutes } from './auth/identityRoutes.js';
 import type { CaptionFanout } from './captions/CaptionFanout.js';
 import { registerCaptionRoutes } from './captions/captionRoutes.js';
-import type { CaptionView } from './captions/messages.js';
+import type { Caption } from '@lm/api';
 import type { Gateway } from './Gateway.js';
 import { registerIngestRoutes } from './ingest/ingestRoutes.js';
 import { indexEndedLecture } from './materials/indexEndedLecture.js';
@@ -98,7 +98,7 @@ export function registerPlatformRoutes(gateway: Gateway, deps: PlatformRouteDeps
       fanout: deps.fanout,
       logger: deps.logger,
       storedFinals: async (sessionId) =>
-        toCaptionViews(sessionId, await deps.transcripts.finals(sessionId, { limit: 50 })),
+        toCaptions(sessionId, await deps.transcripts.finals(sessionId, { limit: 50 })),
       authorizeViewer: async (request, sessionId) => {
         const { principal, session } = await liveSessionFor(request, sessionId);
         await policy.assertCanView(principal, session);
@@ -167,10 +167,10 @@ export function registerPlatformRoutes(gateway: Gateway, deps: PlatformRouteDeps
   });
 }
 
-function toCaptionViews(
+function toCaptions(
   sessionId: string,
   finals: Awaited<ReturnType<TranscriptStore['finals']>>,
-): CaptionView[] {
+): Caption[] {
   return finals.map((f) => ({
     sessionId,
     streamId: '',

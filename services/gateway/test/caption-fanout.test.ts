@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { CaptionServerMessage } from '@lm/api';
 import { SegmentKind, type TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
 import { CaptionFanout } from '../src/captions/CaptionFanout.js';
 import {
@@ -6,7 +7,6 @@ import {
   ViewerConnection,
   type ViewerSocket,
 } from '../src/captions/ViewerConnection.js';
-import type { CaptionServerMessage } from '../src/captions/messages.js';
 
 class RecordingSocket implements ViewerSocket {
   bufferedAmount = 0;

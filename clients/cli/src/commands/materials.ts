@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
-import { GatewayError, type GatewayClient, type MaterialView } from '../GatewayClient.js';
+import type { Material } from '@lm/api';
+import { GatewayError, type GatewayClient } from '../GatewayClient.js';
 
 export type MaterialsSubcommand = 'upload' | 'list' | 'rm';
 
@@ -26,7 +27,7 @@ export async function uploadNotes(
   courseId: string,
   file: string,
   options: { title?: string | undefined; visibility?: 'course' | 'private' | undefined } = {},
-): Promise<MaterialView> {
+): Promise<Material> {
   const data = await readFile(file);
   const visibility =
     options.visibility ??
@@ -75,13 +76,13 @@ export async function runMaterials(
 }
 
 /** One line of `lm materials list`: id, who sees it, kind, passages, title (file). */
-export function formatMaterialLine(m: MaterialView): string {
+export function formatMaterialLine(m: Material): string {
   const visibility = m.visibility === 'private' ? 'private' : 'course ';
   const kind = m.kind === 'lecture' ? 'lecture ' : 'material';
   return `${m.id}  ${visibility}  ${kind}  ${String(m.chunkCount).padStart(4)} passages  ${m.title} (${m.filename})`;
 }
 
-function describe(m: MaterialView): string {
+function describe(m: Material): string {
   return m.visibility === 'private' ? 'your private notes (only you see them)' : 'course material';
 }
 

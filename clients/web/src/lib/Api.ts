@@ -16,7 +16,7 @@ import type {
   TokenPair,
   TranscriptFormat,
   User,
-} from './types.js';
+} from '@lm/api';
 
 interface ErrorBody {
   error?: { code?: string; message?: string; details?: unknown };

@@ -1,5 +1,5 @@
 import { api } from './Api.js';
-import type { Caption, CaptionServerMessage } from './types.js';
+import type { Caption, CaptionServerMessage } from '@lm/api';
 
 export type FeedState = 'connecting' | 'live' | 'reconnecting' | 'ended' | 'failed';
 

@@ -1,7 +1,7 @@
 import { api } from './Api.js';
 import { PcmCapture } from './PcmCapture.js';
 import { ReplyPlayer } from './ReplyPlayer.js';
-import type { ReplyChunk, TutorServerMessage } from './types.js';
+import type { ReplyChunk, TutorServerMessage } from '@lm/api';
 
 export type VoiceMode = 'push-to-talk' | 'open-mic';
 export type VoiceState = 'idle' | 'connecting' | 'listening' | 'ended' | 'failed';

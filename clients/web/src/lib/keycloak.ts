@@ -1,4 +1,4 @@
-import type { TokenPair } from './types.js';
+import type { TokenPair } from '@lm/api';
 
 // OpenID Connect authorization code flow with PKCE against the realm's standard endpoints
 // (the issuer URL comes from GET /api/auth/config). The browser is a public client: no secret.

@@ -1,5 +1,5 @@
 import { api } from './Api.js';
-import type { User } from './types.js';
+import type { User } from '@lm/api';
 
 /** The signed-in user, shared by every page. */
 class SessionState {

@@ -1,4 +1,4 @@
-import type { TokenPair } from './types.js';
+import type { TokenPair } from '@lm/api';
 
 const KEY = 'lm.tokens';
 

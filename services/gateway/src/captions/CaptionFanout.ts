@@ -1,5 +1,6 @@
 import type { TranscriptSegment } from '@lm/proto/transcript/v1/transcript';
-import { toCaptionView, type CaptionView } from './messages.js';
+import type { Caption } from '@lm/api';
+import { toCaption } from './messages.js';
 import type { ViewerConnection } from './ViewerConnection.js';
 
 export interface CaptionFanoutOptions {
@@ -11,7 +12,7 @@ export interface CaptionFanoutOptions {
 
 interface SessionChannel {
   viewers: Set<ViewerConnection>;
-  history: CaptionView[];
+  history: Caption[];
   lastFinalIndex: number;
 }
 
@@ -29,7 +30,7 @@ export class CaptionFanout {
   ) {}
 
   /** Adds a viewer; it first receives the recent finals (from here, or `storedFinals` when none). */
-  join(sessionId: string, viewer: ViewerConnection, storedFinals: CaptionView[] = []): () => void {
+  join(sessionId: string, viewer: ViewerConnection, storedFinals: Caption[] = []): () => void {
     const channel = this.channel(sessionId);
     const history =
       channel.history.length > 0 ? channel.history : storedFinals.slice(-this.options.historySize);
@@ -46,7 +47,7 @@ export class CaptionFanout {
 
   /** Called for every segment read from the bus. */
   publish(segment: TranscriptSegment, now = Date.now()): void {
-    const caption = toCaptionView(segment, now);
+    const caption = toCaption(segment, now);
     const channel = this.channel(segment.sessionId);
     if (caption.kind === 'final') {
       // At-least-once delivery may repeat a final: keep and send each segment's final once.

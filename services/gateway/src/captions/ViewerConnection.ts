@@ -1,4 +1,4 @@
-import type { CaptionServerMessage, CaptionView } from './messages.js';
+import type { Caption, CaptionServerMessage } from '@lm/api';
 
 /** The part of a WebSocket a viewer connection needs (the `ws` library's WebSocket fits). */
 export interface ViewerSocket {
@@ -50,7 +50,7 @@ export class ViewerConnection {
     this.flush();
   }
 
-  sendCaption(caption: CaptionView): void {
+  sendCaption(caption: Caption): void {
     if (this.closed) return;
     const frame = JSON.stringify({ type: 'caption', caption } satisfies CaptionServerMessage);
     if (caption.kind === 'final') {

@@ -3,13 +3,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, type Logger } from '@lm/kit';
 import { closeWithError } from '../ws.js';
 import type { CaptionFanout } from './CaptionFanout.js';
-import type { CaptionView } from './messages.js';
+import type { Caption } from '@lm/api';
 import { ViewerConnection } from './ViewerConnection.js';
 
 export interface CaptionRoutesDeps {
   fanout: CaptionFanout;
   /** Stored finals of a session, oldest first, for viewers joining a session this gateway has not seen. */
-  storedFinals(sessionId: string): Promise<CaptionView[]>;
+  storedFinals(sessionId: string): Promise<Caption[]>;
   /** Throws an AppError unless the caller may watch this session's captions. */
   authorizeViewer(request: FastifyRequest, sessionId: string): Promise<void>;
   logger: Logger;

@@ -1,4 +1,6 @@
-// The gateway's JSON shapes (docs/api.md; services/gateway/src/captions/messages.ts).
+// The gateway's HTTP and WebSocket JSON shapes (docs/api.md): the gateway builds its caption
+// frames as these types, and the CLI and the web app read every response as them. Types only:
+// nothing here runs, so the browser bundle takes nothing from it.
 
 export interface TokenPair {
   accessToken: string;
@@ -47,9 +49,11 @@ export interface CaptionWord {
   confidence: number;
 }
 
+/** A caption (a transcript segment) as viewers receive it. */
 export interface Caption {
   sessionId: string;
-  streamId?: string;
+  /** The audio stream it transcribes (a WebRTC producer, or an ingest connection). */
+  streamId: string;
   segmentIndex: number;
   revision: number;
   kind: 'partial' | 'final';
@@ -57,7 +61,14 @@ export interface Caption {
   startMs: number;
   endMs: number;
   words: CaptionWord[];
-  streamEnded?: boolean;
+  /** When the transcriber emitted it; with the viewer's receive time this gives fan-out delay. */
+  emittedAtMs: number;
+  /** When the newest audio in it was captured; with receive time this gives caption latency. */
+  audioCapturedAtMs: number;
+  /** When the gateway read it from the bus. */
+  fannedOutAtMs: number;
+  /** Marks the end of a stream: its transcript is complete (the text is empty). */
+  streamEnded: boolean;
 }
 
 export type CaptionServerMessage =
@@ -144,8 +155,11 @@ export interface Conversation {
  * `sourceId` is the material id, or for a lecture the live session id.
  */
 export interface Citation {
-  /** 'note': the student's own private notes. */
-  kind: 'material' | 'lecture' | 'note' | string;
+  /**
+   * 'material', 'lecture', or 'note' (the student's own private notes); a client shows a kind
+   * it does not know as a plain source.
+   */
+  kind: string;
   sourceId?: string;
   title?: string;
   heading?: string;
