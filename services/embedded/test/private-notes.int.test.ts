@@ -22,11 +22,8 @@ import {
   seedDevData,
 } from '@lm/identity';
 import {
-  AppError,
   GrpcServer,
-  JwksTokenVerifier,
   LocalServiceTokenSource,
-  LocalTokenIssuer,
   USER_TOKEN_METADATA,
   callUnary,
   createLogger,
@@ -40,6 +37,7 @@ import {
 } from '@lm/library';
 import { MaterialServiceClient, MaterialServiceService } from '@lm/proto/library/v1/library';
 import { openTestLibrary, type TestLibrary } from '@lm/library/testing';
+import { errorCode, localAuth } from '@lm/kit/testing';
 import { startTestPlatform } from './support/platform.js';
 
 const [LECTURER, STUDENT1, STUDENT2] = [DEV_USERS[0], DEV_USERS[1], DEV_USERS[2]];
@@ -312,10 +310,7 @@ describe("the library's gRPC MaterialService with the gateway bypassed", () => {
   beforeAll(async () => {
     db = await Db.open({});
     await db.migrate();
-    const issuer = await LocalTokenIssuer.create({
-      issuer: 'http://127.0.0.1:1/auth',
-      audience: API_AUDIENCE,
-    });
+    const { issuer, verifier } = await localAuth(API_AUDIENCE);
     const identity = createIdentity({ db, logger, mode: 'local', issuer });
     await seedDevData(identity);
     for (const user of [LECTURER, STUDENT1, STUDENT2]) {
@@ -329,11 +324,6 @@ describe("the library's gRPC MaterialService with the gateway bypassed", () => {
       );
     }
     serviceToken = await new LocalServiceTokenSource(issuer, 'lm-gateway').token();
-    const verifier = new JwksTokenVerifier({
-      issuer: issuer.issuer,
-      audience: API_AUDIENCE,
-      jwks: issuer.jwks(),
-    });
     // Student2 becomes a classmate of student1 (the lecturer adds them).
     await identity.courses.addMember(
       await verifier.verify(tokens.get(LECTURER.id)!),
@@ -379,13 +369,6 @@ describe("the library's gRPC MaterialService with the gateway bypassed", () => {
     return m;
   }
 
-  async function codeOf(promise: Promise<unknown>): Promise<string> {
-    return promise.then(
-      () => 'ok',
-      (error: unknown) => (error instanceof AppError ? error.code : `unexpected: ${String(error)}`),
-    );
-  }
-
   const upload = (user: { id: string }, visibility: string, text: string, filename: string) =>
     callUnary(
       grpc.uploadMaterial.bind(grpc),
@@ -405,9 +388,9 @@ describe("the library's gRPC MaterialService with the gateway bypassed", () => {
     callUnary(grpc.listMaterials.bind(grpc), { courseId: COURSE }, { metadata: as(user) });
 
   it('uploads: a student course material is refused, private notes are accepted', async () => {
-    expect(await codeOf(upload(STUDENT1, '', NOTE, 'golgi.md'))).toBe('permission_denied');
-    expect(await codeOf(upload(STUDENT1, 'course', NOTE, 'golgi.md'))).toBe('permission_denied');
-    expect(await codeOf(upload(STUDENT1, 'shared', NOTE, 'golgi.md'))).toBe('invalid_argument');
+    expect(await errorCode(upload(STUDENT1, '', NOTE, 'golgi.md'))).toBe('permission_denied');
+    expect(await errorCode(upload(STUDENT1, 'course', NOTE, 'golgi.md'))).toBe('permission_denied');
+    expect(await errorCode(upload(STUDENT1, 'shared', NOTE, 'golgi.md'))).toBe('invalid_argument');
     const note = await upload(STUDENT1, 'private', NOTE, 'golgi.md');
     expect(note).toMatchObject({ visibility: 'private', ownerId: STUDENT1.id, courseId: COURSE });
     noteId = note.id;
@@ -436,7 +419,7 @@ describe("the library's gRPC MaterialService with the gateway bypassed", () => {
     it(`${name} cannot list, read, find or delete it`, async () => {
       expect((await list(who)).materials.map((m) => m.id)).toEqual([courseMaterialId]);
       expect(
-        await codeOf(
+        await errorCode(
           callUnary(
             grpc.getMaterial.bind(grpc),
             { courseId: COURSE, materialId: noteId },
@@ -447,7 +430,7 @@ describe("the library's gRPC MaterialService with the gateway bypassed", () => {
       for (const query of [QUESTION, 'Quillborne'])
         expect((await search(who, query)).hits.map((h) => h.materialId)).not.toContain(noteId);
       expect(
-        await codeOf(
+        await errorCode(
           callUnary(grpc.deleteMaterial.bind(grpc), { materialId: noteId }, { metadata: as(who) }),
         ),
       ).toBe('not_found');
@@ -456,7 +439,7 @@ describe("the library's gRPC MaterialService with the gateway bypassed", () => {
 
   it('the owner deletes it; a student cannot delete a course material', async () => {
     expect(
-      await codeOf(
+      await errorCode(
         callUnary(
           grpc.deleteMaterial.bind(grpc),
           { materialId: courseMaterialId },

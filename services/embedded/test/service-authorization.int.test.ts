@@ -34,7 +34,7 @@ import {
   TranscriptServiceClient,
 } from '@lm/proto/transcript/v1/transcript';
 import { TutorServiceClient, type ReplyChunk } from '@lm/proto/tutor/v1/tutor';
-import { ServiceProcess, freePort } from '@lm/kit/testing';
+import { errorCode, freePort, ServiceProcess } from '@lm/kit/testing';
 
 const database = process.env.DATABASE_URL;
 
@@ -82,14 +82,6 @@ async function startService(name: string, issuer: string): Promise<{ grpc: strin
     ops,
   );
   return { grpc: `127.0.0.1:${grpc}` };
-}
-
-/** The gRPC status code name an AppError-rejected call ended with. */
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  return promise.then(
-    () => 'ok',
-    (error: unknown) => (error instanceof AppError ? error.code : `unexpected: ${String(error)}`),
-  );
 }
 
 function metadata(serviceToken?: string, userToken?: string): Metadata {
@@ -324,29 +316,29 @@ describe('gRPC caller identity on every service (real service processes)', () =>
 
   for (const { service, call } of cases) {
     it(`${service}: no token is UNAUTHENTICATED`, async () => {
-      expect(await codeOf(call(new Metadata()))).toBe('unauthenticated');
+      expect(await errorCode(call(new Metadata()))).toBe('unauthenticated');
     });
 
     it(`${service}: a person's token in place of a service token is PERMISSION_DENIED`, async () => {
-      expect(await codeOf(call(metadata(tokens.student1, tokens.student1)))).toBe(
+      expect(await errorCode(call(metadata(tokens.student1, tokens.student1)))).toBe(
         'permission_denied',
       );
     });
 
     it(`${service}: a service token of another issuer is UNAUTHENTICATED`, async () => {
-      expect(await codeOf(call(metadata(foreignServiceToken, tokens.student1)))).toBe(
+      expect(await errorCode(call(metadata(foreignServiceToken, tokens.student1)))).toBe(
         'unauthenticated',
       );
     });
 
     it(`${service}: the platform's service token acting for a member is served`, async () => {
-      expect(await codeOf(call(metadata(serviceToken, tokens.student1)))).toBe('ok');
+      expect(await errorCode(call(metadata(serviceToken, tokens.student1)))).toBe('ok');
     });
   }
 
   it('a service token in the user-token slot is refused (a service is nobody in particular)', async () => {
     const client = new TutorServiceClient(tutor.grpc, credentials.createInsecure());
-    const code = await codeOf(
+    const code = await errorCode(
       callUnary(
         client.listConversations.bind(client),
         { courseId: '' },
@@ -361,7 +353,7 @@ describe('gRPC caller identity on every service (real service processes)', () =>
   it('course data needs the user: a service token alone is UNAUTHENTICATED', async () => {
     const client = new TranscriptServiceClient(library.grpc, credentials.createInsecure());
     expect(
-      await codeOf(
+      await errorCode(
         callUnary(
           client.getTranscript.bind(client),
           { sessionId: lectureA },
@@ -512,7 +504,7 @@ describe('the distributed gateway reaches library, tutor and speech over gRPC', 
     it('transcript of another course’s lecture: refused by the library', async () => {
       const client = new TranscriptServiceClient(library.grpc, credentials.createInsecure());
       expect(
-        await codeOf(
+        await errorCode(
           callUnary(
             client.getTranscript.bind(client),
             { sessionId: lectureA },
@@ -523,7 +515,7 @@ describe('the distributed gateway reaches library, tutor and speech over gRPC', 
         ),
       ).toBe('permission_denied');
       expect(
-        await codeOf(
+        await errorCode(
           callUnary(
             client.exportTranscript.bind(client),
             { sessionId: lectureA, format: ExportFormat.EXPORT_FORMAT_TXT },
@@ -547,12 +539,12 @@ describe('the distributed gateway reaches library, tutor and speech over gRPC', 
       const client = new MaterialServiceClient(library.grpc, credentials.createInsecure());
       const m = asStudent2;
       expect(
-        await codeOf(
+        await errorCode(
           callUnary(client.listMaterials.bind(client), { courseId: courseA }, { metadata: m() }),
         ),
       ).toBe('permission_denied');
       expect(
-        await codeOf(
+        await errorCode(
           callUnary(
             client.getMaterial.bind(client),
             { courseId: courseA, materialId },
@@ -563,7 +555,7 @@ describe('the distributed gateway reaches library, tutor and speech over gRPC', 
         ),
       ).toBe('permission_denied');
       expect(
-        await codeOf(
+        await errorCode(
           callUnary(
             client.search.bind(client),
             { query: 'powerhouse of the cell', courseIds: [courseA], limit: 5 },
@@ -579,7 +571,7 @@ describe('the distributed gateway reaches library, tutor and speech over gRPC', 
       );
       expect(own.hits.map((h) => h.courseId)).not.toContain(courseA);
       expect(
-        await codeOf(
+        await errorCode(
           callUnary(
             client.uploadMaterial.bind(client),
             {
@@ -595,13 +587,13 @@ describe('the distributed gateway reaches library, tutor and speech over gRPC', 
         ),
       ).toBe('permission_denied');
       expect(
-        await codeOf(
+        await errorCode(
           callUnary(client.deleteMaterial.bind(client), { materialId }, { metadata: m() }),
         ),
       ).toBe('not_found');
       // A member who is not a lecturer may read but not delete.
       expect(
-        await codeOf(
+        await errorCode(
           callUnary(
             client.deleteMaterial.bind(client),
             { materialId },
@@ -617,7 +609,7 @@ describe('the distributed gateway reaches library, tutor and speech over gRPC', 
     it('another student’s conversation: refused by the tutor', async () => {
       const client = new TutorServiceClient(tutor.grpc, credentials.createInsecure());
       expect(
-        await codeOf(
+        await errorCode(
           callUnary(
             client.listMessages.bind(client),
             { conversationId },
@@ -632,7 +624,7 @@ describe('the distributed gateway reaches library, tutor and speech over gRPC', 
       );
       expect(listed.conversations.map((c) => c.id)).not.toContain(conversationId);
       expect(
-        await codeOf(
+        await errorCode(
           callUnary(
             client.createConversation.bind(client),
             { courseId: courseA, title: 'sneaking in' },
@@ -641,7 +633,7 @@ describe('the distributed gateway reaches library, tutor and speech over gRPC', 
         ),
       ).toBe('permission_denied');
       expect(
-        await codeOf(
+        await errorCode(
           drain<ReplyChunk>(
             client.chat({ conversationId, courseId: courseA, text: 'hello?' }, asStudent2()),
           ),
@@ -725,7 +717,7 @@ describe('the library searches for a user named by id (for_user_id) for the tuto
 
     // A course the user is not in is refused, as for the user themself.
     expect(
-      await codeOf(
+      await errorCode(
         search(metadata(tutorServiceToken), {
           forUserId: userIdOf(tokens.student1),
           courseIds: [courseB],
@@ -740,32 +732,34 @@ describe('the library searches for a user named by id (for_user_id) for the tuto
 
   it('another service naming a user is PERMISSION_DENIED (speech, and the gateway too)', async () => {
     const forUserId = userIdOf(tokens.student1);
-    expect(await codeOf(search(metadata(speechServiceToken), { forUserId }))).toBe(
+    expect(await errorCode(search(metadata(speechServiceToken), { forUserId }))).toBe(
       'permission_denied',
     );
-    expect(await codeOf(search(metadata(serviceToken), { forUserId }))).toBe('permission_denied');
+    expect(await errorCode(search(metadata(serviceToken), { forUserId }))).toBe(
+      'permission_denied',
+    );
   });
 
   it("a person's token in the authorization slot is refused, with or without for_user_id", async () => {
     const forUserId = userIdOf(tokens.student1);
-    expect(await codeOf(search(metadata(tokens.student1), { forUserId }))).toBe(
+    expect(await errorCode(search(metadata(tokens.student1), { forUserId }))).toBe(
       'permission_denied',
     );
-    expect(await codeOf(search(metadata(tokens.student2), { forUserId }))).toBe(
+    expect(await errorCode(search(metadata(tokens.student2), { forUserId }))).toBe(
       'permission_denied',
     );
   });
 
   it("a user token with another user's id is refused; with the same id it is that user's search", async () => {
     expect(
-      await codeOf(
+      await errorCode(
         search(metadata(tutorServiceToken, tokens.student2), {
           forUserId: userIdOf(tokens.student1),
         }),
       ),
     ).toBe('permission_denied');
     expect(
-      await codeOf(
+      await errorCode(
         search(metadata(serviceToken, tokens.student2), { forUserId: userIdOf(tokens.student1) }),
       ),
     ).toBe('permission_denied');
@@ -776,8 +770,8 @@ describe('the library searches for a user named by id (for_user_id) for the tuto
   });
 
   it('no user token and no for_user_id is UNAUTHENTICATED, even for the tutor', async () => {
-    expect(await codeOf(search(metadata(tutorServiceToken)))).toBe('unauthenticated');
-    expect(await codeOf(search(metadata(tutorServiceToken), { forUserId: '../x' }))).toBe(
+    expect(await errorCode(search(metadata(tutorServiceToken)))).toBe('unauthenticated');
+    expect(await errorCode(search(metadata(tutorServiceToken), { forUserId: '../x' }))).toBe(
       'invalid_argument',
     );
   });

@@ -4,34 +4,14 @@ import {
   AppError,
   authenticateMetadata,
   callerOf,
-  JwksTokenVerifier,
   LocalServiceTokenSource,
-  LocalTokenIssuer,
   serviceMetadata,
 } from '../src/index.js';
-
-async function setup() {
-  const issuer = await LocalTokenIssuer.create({
-    issuer: 'http://127.0.0.1:1/auth',
-    audience: 'lm-api',
-  });
-  const verifier = new JwksTokenVerifier({
-    issuer: issuer.issuer,
-    audience: 'lm-api',
-    jwks: issuer.jwks(),
-  });
-  return { issuer, verifier };
-}
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'ok',
-    (e: unknown) => (e instanceof AppError ? e.code : String(e)),
-  );
+import { errorCode, localAuth } from '../src/testing/index.js';
 
 describe('gRPC caller identity', () => {
   it('reads a bearer token from the metadata; a local service token is a service principal', async () => {
-    const { issuer, verifier } = await setup();
+    const { issuer, verifier } = await localAuth();
     const metadata = await serviceMetadata(new LocalServiceTokenSource(issuer, 'lm-tutor'));
     const principal = await authenticateMetadata(metadata, verifier);
     expect(principal).toMatchObject({
@@ -42,16 +22,16 @@ describe('gRPC caller identity', () => {
   });
 
   it('refuses missing, non-bearer and doubled authorization metadata', async () => {
-    const { issuer, verifier } = await setup();
+    const { issuer, verifier } = await localAuth();
     const token = await new LocalServiceTokenSource(issuer, 'lm-tutor').token();
-    expect(await codeOf(authenticateMetadata(new Metadata(), verifier))).toBe('unauthenticated');
+    expect(await errorCode(authenticateMetadata(new Metadata(), verifier))).toBe('unauthenticated');
     const basic = new Metadata();
     basic.set('authorization', `Basic ${token}`);
-    expect(await codeOf(authenticateMetadata(basic, verifier))).toBe('unauthenticated');
+    expect(await errorCode(authenticateMetadata(basic, verifier))).toBe('unauthenticated');
     const doubled = new Metadata();
     doubled.add('authorization', `Bearer ${token}`);
     doubled.add('authorization', `Bearer ${token}`);
-    expect(await codeOf(authenticateMetadata(doubled, verifier))).toBe('unauthenticated');
+    expect(await errorCode(authenticateMetadata(doubled, verifier))).toBe('unauthenticated');
   });
 
   it('callerOf fails closed for a call that was not authenticated', () => {
@@ -59,7 +39,7 @@ describe('gRPC caller identity', () => {
   });
 
   it('caches a local service token until shortly before expiry', async () => {
-    const { issuer } = await setup();
+    const { issuer } = await localAuth();
     const source = new LocalServiceTokenSource(issuer, 'lm-jobs');
     expect(await source.token()).toBe(await source.token());
   });

@@ -1,39 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { Metadata } from '@grpc/grpc-js';
 import {
-  AppError,
   authenticateEndUser,
-  JwksTokenVerifier,
   LocalServiceTokenSource,
-  LocalTokenIssuer,
   serviceAuthFromEnv,
   serviceMetadata,
   toPrincipal,
   USER_TOKEN_METADATA,
 } from '../src/index.js';
-
-async function setup() {
-  const issuer = await LocalTokenIssuer.create({
-    issuer: 'http://127.0.0.1:1/auth',
-    audience: 'lm-api',
-  });
-  const verifier = new JwksTokenVerifier({
-    issuer: issuer.issuer,
-    audience: 'lm-api',
-    jwks: issuer.jwks(),
-  });
-  return { issuer, verifier };
-}
-
-const codeOf = (p: Promise<unknown>) =>
-  p.then(
-    () => 'ok',
-    (e: unknown) => (e instanceof AppError ? e.code : String(e)),
-  );
+import { errorCode, localAuth } from '../src/testing/index.js';
 
 describe('on-behalf-of metadata', () => {
   it('carries the service token and the user token; the user token verifies as a person', async () => {
-    const { issuer, verifier } = await setup();
+    const { issuer, verifier } = await localAuth();
     const user = await issuer.issueAccessToken({
       userId: 'u1',
       username: 'a@b.test',
@@ -48,15 +27,15 @@ describe('on-behalf-of metadata', () => {
   });
 
   it('refuses a service token in the user slot, and a doubled user token', async () => {
-    const { issuer, verifier } = await setup();
+    const { issuer, verifier } = await localAuth();
     const service = await new LocalServiceTokenSource(issuer, 'lm-gateway').token();
     const asUser = new Metadata();
     asUser.set(USER_TOKEN_METADATA, service);
-    expect(await codeOf(authenticateEndUser(asUser, verifier))).toBe('permission_denied');
+    expect(await errorCode(authenticateEndUser(asUser, verifier))).toBe('permission_denied');
     const doubled = new Metadata();
     doubled.add(USER_TOKEN_METADATA, service);
     doubled.add(USER_TOKEN_METADATA, service);
-    expect(await codeOf(authenticateEndUser(doubled, verifier))).toBe('unauthenticated');
+    expect(await errorCode(authenticateEndUser(doubled, verifier))).toBe('unauthenticated');
     expect(await authenticateEndUser(new Metadata(), verifier)).toBeUndefined();
   });
 });

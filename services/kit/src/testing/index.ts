@@ -1,2 +1,3 @@
 export { waitFor, sleep, type Present, type WaitForOptions } from './waitFor.js';
 export { ServiceProcess, freePort, type ServiceProcessOptions } from './ServiceProcess.js';
+export { errorCode, localAuth } from './localAuth.js';
