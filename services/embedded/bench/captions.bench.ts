@@ -1,16 +1,20 @@
-// npm run bench:captions [-- --url http://host:port] [--streams 1,2,4,8] [--recorded 1,4] [--seconds 30]
+// npm run bench:captions [-- --url http://host:port] [--streams 1,2,4,8] [--recorded 1,4]
+//   [--seconds 30] [--skip-no-speech]
 // Plays read speech with known transcripts at real-time pace through the whole path
 // (WebSocket ingest → bus → transcriber → gateway caption feed) and prints caption latency,
 // WER, decode real-time factor, CPU and memory per concurrency level and per stream: espeak-ng
 // voices at several speeds, then real recorded speech (RECORDED_SPEECH) at the --recorded levels,
-// each stream with its own pause between takes so that concurrent streams drift apart. Without
+// each stream with its own pause between takes so that concurrent streams drift apart; last,
+// silence and noise (no speech) side by side, counting the words they were captioned with. Without
 // --url it starts the embedded platform in this process (so CPU and memory include the platform).
 import { parseArgs } from 'node:util';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeWav } from '@lm/audio';
 import {
   lectureRecording,
+  noise,
   normaliseWords,
   recordedSpeech,
   wordErrorRate,
@@ -25,6 +29,7 @@ const { values } = parseArgs({
     url: { type: 'string' },
     streams: { type: 'string', default: '1,2,4,8' },
     recorded: { type: 'string', default: '1,4' },
+    'skip-no-speech': { type: 'boolean', default: false },
     seconds: { type: 'string', default: '30' },
   },
 });
@@ -186,5 +191,42 @@ for (const level of recordedLevels)
       recordedSpeech(targetSeconds, { pauseMs: 800 + 300 * i }),
     ),
   );
+
+/** Streams without speech at once; prints the words each was captioned with (the target is 0). */
+async function measureNoSpeech(): Promise<void> {
+  const samples = targetSeconds * 16_000;
+  const inputs = [
+    { name: 'digital silence', pcm: new Int16Array(samples) },
+    { name: 'room hiss (RMS 300)', pcm: noise(samples / 16, 300, 7) },
+    { name: 'white noise (RMS 1500)', pcm: noise(samples / 16, 1500, 11) },
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'lm-bench-no-speech-'));
+  const results = await Promise.all(
+    inputs.map(async (input, i) => {
+      const path = join(dir, `no-speech-${i}.wav`);
+      writeFileSync(path, encodeWav({ sampleRate: 16_000, channels: 1, samples: input.pcm }));
+      const client = new GatewayClient(url);
+      await client.login('lecturer@example.test', 'lecturer-dev-password');
+      const { captions, complete } = await runCaption(
+        client,
+        { file: path, fast: false, timestamps: false, finishTimeoutMs: 120_000 },
+        sink,
+      );
+      const texts = captions.filter((c) => c.text.trim() !== '');
+      const words = (kind: 'partial' | 'final') =>
+        texts.filter((c) => c.kind === kind).flatMap((c) => normaliseWords(c.text)).length;
+      return { input, partial: words('partial'), final: words('final'), texts, complete };
+    }),
+  );
+  console.log(`no speech, ${targetSeconds} s each, ${inputs.length} streams at once:`);
+  for (const r of results) {
+    const heard = r.texts.map((c) => `"${c.text.trim()}"`).slice(0, 3);
+    console.log(
+      `  ${r.input.name.padEnd(24)} words in partials ${String(r.partial).padStart(3)}, in finals ${String(r.final).padStart(3)}${r.complete ? '' : ' (stream NOT completed)'}${heard.length > 0 ? ` — ${heard.join(', ')}` : ''}`,
+    );
+  }
+}
+if (!values['skip-no-speech']) await measureNoSpeech();
+
 await platform?.close();
 process.exit(0);
