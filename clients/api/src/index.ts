@@ -81,24 +81,34 @@ export type AuthConfig =
   | { mode: 'local'; issuer: string; audience: string }
   | { mode: 'keycloak'; issuer: string; webClient: string; cliClient: string };
 
+/** A background job (`GET /api/jobs/:id`). */
 export interface JobView {
   id: string;
+  kind: 'transcribe_recording' | 'index_material' | 'index_transcript';
   state: 'queued' | 'running' | 'succeeded' | 'failed';
+  /** 0..1 */
   progress: number;
+  attempt: number;
   error?: { code: string; message: string };
+  /** The recording a transcription job works on. */
   recordingId?: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
+/** An uploaded recording (`GET /api/recordings/:id`). */
 export interface Recording {
   id: string;
   title: string;
   courseId: string | null;
   ownerId: string;
+  /** The session whose transcript is this recording's transcript. */
   sessionId: string;
   contentType: string;
   sizeBytes: number;
   durationMs: number | null;
   createdAt: string;
+  /** The newest transcription job. */
   job: JobView | null;
 }
 

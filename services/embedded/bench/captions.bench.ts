@@ -197,8 +197,8 @@ async function measureNoSpeech(): Promise<void> {
   const samples = targetSeconds * 16_000;
   const inputs = [
     { name: 'digital silence', pcm: new Int16Array(samples) },
-    { name: 'room hiss (RMS 300)', pcm: noise(samples / 16, 300, 7) },
-    { name: 'white noise (RMS 1500)', pcm: noise(samples / 16, 1500, 11) },
+    { name: 'room hiss (RMS 300)', pcm: noise(targetSeconds * 1000, 300, 7) },
+    { name: 'white noise (RMS 1500)', pcm: noise(targetSeconds * 1000, 1500, 11) },
   ];
   const dir = mkdtempSync(join(tmpdir(), 'lm-bench-no-speech-'));
   const results = await Promise.all(

@@ -19,7 +19,8 @@ import { registerRecordingRoutes } from './recordings/recordingRoutes.js';
 import { registerRtcRoutes, type MediaSignalingPort } from './rtc/rtcRoutes.js';
 import { SessionPolicy, type CourseMembership } from './sessions/SessionPolicy.js';
 import { registerSessionRoutes } from './sessions/sessionRoutes.js';
-import type { LiveSession, SessionStore } from './sessions/SessionStore.js';
+import type { LiveSession } from '@lm/api';
+import type { SessionStore } from './sessions/SessionStore.js';
 import { hasWebApp, registerWebRoutes } from './web/webRoutes.js';
 
 export interface PlatformRouteDeps {

@@ -5,7 +5,8 @@ import { AppError, type Logger } from '@lm/kit';
 import { jobsTopic, type Bus } from '@lm/streams';
 import { jobMessage } from './jobMessages.js';
 import type { RecordingStorage } from './RecordingStorage.js';
-import { toJobView, toRecordingView, type JobView, type RecordingView } from './views.js';
+import type { JobView, Recording } from '@lm/api';
+import { toJobView, toRecordingView } from './views.js';
 
 export const DEFAULT_MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 
@@ -41,7 +42,7 @@ export class RecordingJobs {
     this.maxUploadBytes = options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES;
   }
 
-  async upload(input: UploadInput): Promise<{ recording: RecordingView; job: JobView }> {
+  async upload(input: UploadInput): Promise<{ recording: Recording; job: JobView }> {
     const { db, storage, bus, logger } = this.options;
     const recordingId = newId('rec');
     const sessionId = newId('ses');
@@ -110,7 +111,7 @@ export class RecordingJobs {
   }
 
   /** The recording, or not_found. */
-  async recording(recordingId: string): Promise<RecordingView> {
+  async recording(recordingId: string): Promise<Recording> {
     const row = await this.options.db.kysely
       .selectFrom('recordings')
       .selectAll()
@@ -124,7 +125,7 @@ export class RecordingJobs {
   async list(
     filter: { ownerId?: string; courseIds?: string[] },
     limit = 100,
-  ): Promise<RecordingView[]> {
+  ): Promise<Recording[]> {
     const { ownerId, courseIds = [] } = filter;
     if (!ownerId && courseIds.length === 0) return [];
     const rows = await this.options.db.kysely
@@ -139,7 +140,7 @@ export class RecordingJobs {
       .orderBy('created_at', 'desc')
       .limit(limit)
       .execute();
-    const views: RecordingView[] = [];
+    const views: Recording[] = [];
     for (const row of rows) views.push(toRecordingView(row, await this.latestJob(row.id)));
     return views;
   }

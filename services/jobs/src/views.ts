@@ -1,38 +1,8 @@
 import type { Selectable } from 'kysely';
+import type { JobView, Recording } from '@lm/api';
 import type { JobsTable, RecordingsTable } from '@lm/db';
 
-export type JobStateName = 'queued' | 'running' | 'succeeded' | 'failed';
-
-/** A job as the API shows it (`GET /api/jobs/:id`). */
-export interface JobView {
-  id: string;
-  kind: JobsTable['kind'];
-  state: JobStateName;
-  /** 0..1 */
-  progress: number;
-  attempt: number;
-  error?: { code: string; message: string };
-  /** The recording a transcription job works on. */
-  recordingId?: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-/** A recording as the API shows it. */
-export interface RecordingView {
-  id: string;
-  title: string;
-  courseId: string | null;
-  ownerId: string;
-  /** The session whose transcript is this recording's transcript. */
-  sessionId: string;
-  contentType: string;
-  sizeBytes: number;
-  durationMs: number | null;
-  createdAt: string;
-  /** The newest transcription job. */
-  job: JobView | null;
-}
+// The API's shapes of jobs and recordings are @lm/api's JobView and Recording.
 
 export function toJobView(row: Selectable<JobsTable>): JobView {
   return {
@@ -53,7 +23,7 @@ export function toJobView(row: Selectable<JobsTable>): JobView {
 export function toRecordingView(
   row: Selectable<RecordingsTable>,
   job: Selectable<JobsTable> | undefined,
-): RecordingView {
+): Recording {
   return {
     id: row.id,
     title: row.title,

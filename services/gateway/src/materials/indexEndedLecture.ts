@@ -1,6 +1,6 @@
 import type { Logger } from '@lm/kit';
 import type { MaterialLibrary, TranscriptStore } from '@lm/library';
-import type { LiveSession } from '../sessions/SessionStore.js';
+import type { LiveSession } from '@lm/api';
 
 /**
  * After a lecture of a course ended: its transcript becomes searchable course material. Runs in

@@ -2,7 +2,8 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AccessPolicy } from '@lm/identity';
-import type { RecordingJobs, RecordingView } from '@lm/jobs';
+import type { Recording } from '@lm/api';
+import type { RecordingJobs } from '@lm/jobs';
 import { AppError, type Principal } from '@lm/kit';
 import {
   TRANSCRIPT_CONTENT_TYPES,
@@ -88,7 +89,7 @@ function registerScoped(app: FastifyInstance, deps: RecordingRoutesDeps): void {
   registerMultipartParser(app);
 
   /** The recording if the caller may see it, else not_found (existence is not disclosed). */
-  const visibleRecording = async (principal: Principal, id: string): Promise<RecordingView> => {
+  const visibleRecording = async (principal: Principal, id: string): Promise<Recording> => {
     const recording = await recordings.recording(id);
     if (recording.ownerId === principal.userId && principal.kind === 'user') return recording;
     if (recording.courseId && (await deps.access.courseRole(principal, recording.courseId)))

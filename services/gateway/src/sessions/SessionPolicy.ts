@@ -1,5 +1,5 @@
 import { AppError, hasRole, type Principal } from '@lm/kit';
-import type { LiveSession } from './SessionStore.js';
+import type { LiveSession } from '@lm/api';
 
 /** What the session rules need to know about courses (answered by the identity package's AccessPolicy). */
 export interface CourseMembership {

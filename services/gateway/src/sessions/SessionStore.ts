@@ -1,18 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import { AppError } from '@lm/kit';
+import type { LiveSession } from '@lm/api';
 import type { Database, LiveSessionsTable } from '@lm/db';
-
-export interface LiveSession {
-  id: string;
-  courseId: string | null;
-  title: string;
-  kind: 'lecture' | 'tutoring';
-  status: 'live' | 'ended';
-  createdBy: string;
-  startedAt: string;
-  endedAt: string | null;
-}
 
 /** Live sessions (lectures and tutoring rooms) in the database. */
 export class SessionStore {

@@ -1,3 +1,4 @@
+import type { LiveSession } from '@lm/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { AppError, type Principal } from '@lm/kit';
@@ -10,7 +11,7 @@ import {
 import { openLectureAudio, type RecordingStorage } from '@lm/jobs';
 import { parseRange } from '../recordings/parseRange.js';
 import type { SessionPolicy } from './SessionPolicy.js';
-import type { LiveSession, SessionStore } from './SessionStore.js';
+import type { SessionStore } from './SessionStore.js';
 
 export interface SessionRoutesDeps {
   sessions: SessionStore;
